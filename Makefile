@@ -1,0 +1,48 @@
+# Init Lab: `make book` builds the book, `make test` runs every test. Both set everything up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+BOOK_READY := $(VENV)/.book-ready
+DEV_READY := $(VENV)/.dev-ready
+
+.PHONY: help book test lab bench clean
+
+help:
+	@echo "make book   build the HTML book into _build/html"
+	@echo "make test   run every test (forces the chapters to execute)"
+	@echo "make lab    open the chapters as notebooks in JupyterLab"
+	@echo "make bench  print the speed benchmarks"
+	@echo "make clean  remove _build (keeps .venv)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Init Lab needs Python 3.11, found " + sys.version.split()[0] + "; set PYTHON=/path/to/python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(BOOK_READY): requirements.txt pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -r requirements.txt -e ".[book]"
+	@touch $@
+
+$(DEV_READY): $(BOOK_READY)
+	$(PIP) -e ".[book,dev]"
+	@touch $@
+
+book: $(BOOK_READY)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "The book is built. Open $(CURDIR)/_build/html/index.html"
+
+test: $(DEV_READY)
+	$(BIN)/python -m pytest
+
+lab: $(BOOK_READY)
+	PATH="$(CURDIR)/$(BIN):$$PATH" ./postBuild
+	$(BIN)/jupyter lab book/
+
+bench: $(DEV_READY)
+	$(BIN)/python bench/bench_propagation.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

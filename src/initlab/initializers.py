@@ -1,0 +1,635 @@
+r"""Weight initializers: one variance-scaling core, thin named presets.
+
+Every scheme the course teaches draws i.i.d. weights with mean 0 and a target variance
+
+.. math::  \sigma^2 = \frac{\text{scale}}{\max(1, \text{fan})},
+
+where *fan* is ``fan_in``, ``fan_out`` or their average ``fan_avg``. The named schemes only fix
+``(scale, mode, distribution)``:
+
+===================  =====  =======  ======================  ===========================
+name                 scale  mode     variance                paper
+===================  =====  =======  ======================  ===========================
+``lecun_*``          1      fan_in   1 / fan_in              LeCun et al. 1998
+``glorot_*``         1      fan_avg  2 / (fan_in + fan_out)  Glorot & Bengio 2010
+``he_*``             2      fan_in   2 / fan_in              He et al. 2015
+``glorot_standard``  1/3    fan_in   1 / (3 fan_in)          Glorot & Bengio 2010, eq. 1
+===================  =====  =======  ======================  ===========================
+
+The distribution turns σ into samples:
+
+* ``uniform``: U(−√3·σ, √3·σ). The *limit* √3·σ is not the weight; a uniform on ±L has std L/√3.
+* ``truncated_normal`` (what ``"normal"`` means, as in Keras): a normal with std σ₀ cut at ±2σ₀,
+  where σ₀ = σ / 0.87962566103423978, so that the truncated samples have std exactly σ.
+* ``untruncated_normal``: N(0, σ²).
+
+Shapes follow Keras: a kernel is ``(..., in, out)`` and the leading dims form the receptive field,
+see :func:`compute_fans`. Every initializer is called as ``init(shape, seed=None, dtype="float32")``
+and returns a numpy array; ``init.std(shape)`` gives the exact standard deviation it targets.
+
+This module imports neither TensorFlow nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "NAMES", "ALIASES", "Initializer", "Constant", "RandomNormal", "RandomUniform",
+    "TruncatedNormal", "VarianceScaling", "Orthogonal", "Identity", "compute_fans", "gain", "get",
+    "zeros", "ones", "constant", "random_normal", "random_uniform", "truncated_normal",
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+    "orthogonal", "identity", "numpy_rand", "uniform_pm03", "uniform_pm1", "glorot_standard",
+]
+
+#: Std of a standard normal truncated to [-2, 2]: the factor Keras divides by so the final std is σ.
+TRUNCATION_STD = 0.87962566103423978
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("uniform", "truncated_normal", "untruncated_normal")
+_FLOATS = ("float16", "float32", "float64")
+
+
+# ---------------------------------------------------------------------------------------------
+# Input checking: every public entry point goes through these, so errors name what is valid.
+
+def _check_shape(shape) -> tuple[int, ...]:
+    if isinstance(shape, (str, bytes, bytearray, memoryview)) or not isinstance(
+            shape, (Sequence, np.ndarray)):
+        raise TypeError(f"shape must be a sequence of non-negative ints such as (784, 128), "
+                        f"got {type(shape).__name__} {shape!r}")
+    dims = []
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral):
+            raise TypeError(f"shape must contain only ints, got {d!r} in {tuple(shape)!r}")
+        if d < 0:
+            raise ValueError(f"shape dims must be >= 0, got {tuple(shape)!r}")
+        dims.append(int(d))
+    return tuple(dims)
+
+
+def _check_number(name: str, value, *, positive=False, nonnegative=False) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def _rng(seed) -> np.random.Generator:
+    """None: fresh entropy; an int >= 0: reproducible; a Generator: draw from it."""
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        return np.random.default_rng(int(seed))
+    raise TypeError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
+                    f"got {type(seed).__name__} {seed!r}")
+
+
+def _check_dtype(dtype) -> np.dtype:
+    """None means float32, as in Keras (numpy would read None as float64)."""
+    try:
+        dt = np.dtype("float32" if dtype is None else dtype)
+    except (TypeError, ValueError, DeprecationWarning):  # e.g. "a" warns under -W error
+        dt = None
+    if dt is None or dt.name not in _FLOATS:
+        raise TypeError(f"dtype must be one of {', '.join(_FLOATS)}, got {dtype!r}")
+    return np.dtype(dt.name)  # native byte order: numpy's samplers reject e.g. ">f4"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Fans and gains
+
+def compute_fans(shape) -> tuple[int, int]:
+    """Return ``(fan_in, fan_out)`` of a kernel in Keras layout ``(..., in, out)``.
+
+    * rank 0: ``(1, 1)``; rank 1: ``(n, n)``; rank 2 ``(in, out)``: ``(in, out)``;
+    * rank ≥ 3, e.g. a conv kernel ``(kh, kw, in, out)``: the receptive field
+      ``rf = kh·kw`` multiplies both, ``fan_in = in·rf`` and ``fan_out = out·rf``.
+
+    ``fan_in`` counts the inputs that feed one output unit, ``fan_out`` the outputs one input unit
+    feeds. Example: a 3×3 conv from 64 to 128 channels has ``compute_fans((3, 3, 64, 128)) ==
+    (576, 1152)``.
+    """
+    shape = _check_shape(shape)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    rf = math.prod(shape[:-2])
+    return shape[-2] * rf, shape[-1] * rf
+
+
+_GAINS = {
+    "linear": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "leaky_relu": None,  # depends on the slope, see gain()
+    "selu": 0.75,
+}
+
+
+def gain(activation: str, param=None) -> float:
+    r"""The recommended gain *g* for an activation, as in PyTorch's ``calculate_gain``.
+
+    Pair it with ``Var w = g² / fan_in`` (``VarianceScaling(scale=g**2)``):
+
+    ===============  ======================  ===========================================
+    activation       g                       why
+    ===============  ======================  ===========================================
+    linear, sigmoid  1                       identity keeps E[z²]; sigmoid has no derived gain
+    tanh             5/3                     empirical (slope 1 at 0, but contracts large z)
+    relu             √2                      E[ReLU(z)²] = ½E[z²] (He et al. 2015)
+    leaky_relu       √(2 / (1 + a²))         E[f(z)²] = ½(1 + a²)E[z²]; ``param`` = a, default 0.01
+    selu             3/4                     see below
+    ===============  ======================  ===========================================
+
+    **SELU.** A self-normalising network (Klambauer et al. 2017) keeps mean 0 and variance 1 only
+    with ``Var w = 1/fan_in``, i.e. LeCun's init and gain **1**: the SELU constants α, λ are solved
+    for exactly that weight variance. PyTorch's 3/4 is an empirical compromise: it was picked to
+    keep gradient norms steadier in rectangular layers, giving up the fixed point. For a SELU net
+    use ``lecun_normal`` (or ``gain("linear")``), not ``gain("selu")``.
+    """
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be a string, one of {', '.join(_GAINS)}; "
+                        f"got {type(activation).__name__}")
+    key = activation.lower()
+    if key not in _GAINS:
+        raise ValueError(_unknown("activation", activation, _GAINS))
+    if key == "leaky_relu":
+        a = 0.01 if param is None else _check_number("param (negative slope)", param)
+        return math.sqrt(2.0 / (1.0 + a * a))
+    if param is not None:
+        raise ValueError(f"param is only used by 'leaky_relu' (its negative slope), "
+                         f"not by {activation!r}")
+    return _GAINS[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# The initializer classes
+
+class Initializer:
+    """Base class: ``init(shape, seed=None, dtype="float32") -> numpy.ndarray``."""
+
+    name = "initializer"
+
+    def __call__(self, shape, seed=None, dtype="float32") -> np.ndarray:
+        shape, dt, rng = _check_shape(shape), _check_dtype(dtype), _rng(seed)
+        if math.prod(shape) == 0:
+            return np.zeros(shape, dtype=dt)
+        # numpy samples float32 and float64 natively; float16 is drawn in float32 and cast.
+        work = dt if dt != np.float16 else np.dtype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = np.asarray(self._sample(shape, rng, work), dtype=dt)  # shape (): 0-d array
+        if not np.isfinite(out).all():
+            raise ValueError(f"{self.name} overflows {dt.name} for shape {shape}: "
+                             f"use smaller parameters or a wider dtype")
+        return out
+
+    def std(self, shape) -> float:
+        """The standard deviation of one entry of ``init(shape)``."""
+        raise NotImplementedError
+
+    def bounds(self, shape) -> tuple[float, float]:
+        """The support ``(low, high)`` of one entry; ±inf for an untruncated normal."""
+        raise NotImplementedError
+
+    def _sample(self, shape, rng, dtype):
+        raise NotImplementedError
+
+    def _formula(self) -> str:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self._formula()}"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self):
+        return hash((type(self), tuple(sorted(vars(self).items()))))
+
+
+def _named(init: Initializer, name: str) -> Initializer:
+    init.name = name
+    return init
+
+
+class Constant(Initializer):
+    """w = value everywhere. ``zeros`` and ``ones`` are its presets.
+
+    Any constant, zero or not, gives every unit of a layer the same weights, so the units compute
+    the same thing and receive the same gradient: symmetry is never broken (chapter 1).
+    """
+
+    def __init__(self, value=0.0):
+        self.value = _check_number("value", value)
+        self.name = "constant"
+
+    def _sample(self, shape, rng, dtype):
+        return np.full(shape, self.value, dtype=dtype)
+
+    def std(self, shape):
+        _check_shape(shape)
+        return 0.0
+
+    def bounds(self, shape):
+        _check_shape(shape)
+        return self.value, self.value
+
+    def _formula(self):
+        return f"w = {_fmt(self.value)}"
+
+
+class RandomNormal(Initializer):
+    """w ~ N(mean, stddev²), whatever the shape. Keras' default stddev is 0.05."""
+
+    def __init__(self, mean=0.0, stddev=0.05):
+        self.mean = _check_number("mean", mean)
+        self.stddev = _check_number("stddev", stddev, nonnegative=True)
+        self.name = "random_normal"
+
+    def _sample(self, shape, rng, dtype):
+        return self.mean + self.stddev * rng.standard_normal(shape, dtype=dtype)
+
+    def std(self, shape):
+        _check_shape(shape)
+        return self.stddev
+
+    def bounds(self, shape):
+        _check_shape(shape)
+        return (-math.inf, math.inf) if self.stddev else (self.mean, self.mean)
+
+    def _formula(self):
+        return f"w ~ N({_fmt(self.mean)}, {_fmt(self.stddev)}²)"
+
+
+class RandomUniform(Initializer):
+    """w ~ U(minval, maxval), whatever the shape; std = (maxval − minval)/√12.
+
+    Keras' default is U(−0.05, 0.05). The historical heuristics are presets of it:
+    ``numpy_rand`` U[0, 1) (what ``np.random.random`` draws), ``uniform_pm03`` U[−0.3, 0.3] and
+    ``uniform_pm1`` U[−1, 1]. None of them looks at the layer size, which is their flaw.
+    """
+
+    def __init__(self, minval=-0.05, maxval=0.05):
+        self.minval = _check_number("minval", minval)
+        self.maxval = _check_number("maxval", maxval)
+        if self.maxval < self.minval:
+            raise ValueError(f"need minval <= maxval, got minval={minval}, maxval={maxval}")
+        if not math.isfinite(self.maxval - self.minval):
+            raise ValueError(f"maxval - minval must be finite, got {minval}, {maxval}")
+        self.name = "random_uniform"
+
+    def _sample(self, shape, rng, dtype):
+        return self.minval + (self.maxval - self.minval) * rng.random(shape, dtype=dtype)
+
+    def std(self, shape):
+        _check_shape(shape)
+        return (self.maxval - self.minval) / math.sqrt(12.0)
+
+    def bounds(self, shape):
+        _check_shape(shape)
+        return self.minval, self.maxval
+
+    def _formula(self):
+        return f"w ~ U({_fmt(self.minval)}, {_fmt(self.maxval)})"
+
+
+def _truncated_standard_normal(shape, rng, dtype) -> np.ndarray:
+    """N(0, 1) conditioned on [-2, 2], by rejection (95.4 % of draws are kept)."""
+    out = rng.standard_normal(shape, dtype=dtype).ravel()
+    bad = np.flatnonzero(np.abs(out) > 2.0)
+    while bad.size:
+        out[bad] = rng.standard_normal(bad.size, dtype=dtype)
+        bad = bad[np.abs(out[bad]) > 2.0]
+    return out.reshape(shape)
+
+
+class TruncatedNormal(Initializer):
+    """N(mean, stddev²) cut at mean ± 2·stddev, with **no** correction, as in Keras.
+
+    The samples' std is therefore 0.8796·stddev, not stddev. Contrast ``VarianceScaling``, which
+    divides by 0.8796 first so that its truncated samples have exactly the target std.
+    """
+
+    def __init__(self, mean=0.0, stddev=0.05):
+        self.mean = _check_number("mean", mean)
+        self.stddev = _check_number("stddev", stddev, nonnegative=True)
+        self.name = "truncated_normal"
+
+    def _sample(self, shape, rng, dtype):
+        return self.mean + self.stddev * _truncated_standard_normal(shape, rng, dtype)
+
+    def std(self, shape):
+        _check_shape(shape)
+        return TRUNCATION_STD * self.stddev
+
+    def bounds(self, shape):
+        _check_shape(shape)
+        return self.mean - 2 * self.stddev, self.mean + 2 * self.stddev
+
+    def _formula(self):
+        return f"w ~ N({_fmt(self.mean)}, {_fmt(self.stddev)}²) truncated at ±2·{_fmt(self.stddev)}"
+
+
+class VarianceScaling(Initializer):
+    r"""The one core behind LeCun, Glorot and He: mean 0, variance ``scale / max(1, fan)``.
+
+    * ``scale`` (a number > 0) is the numerator: 1 for LeCun and Glorot, 2 for He, g² for a
+      gain g (see :func:`gain`).
+    * ``mode`` is ``"fan_in"`` (preserves the forward signal), ``"fan_out"`` (preserves the
+      backward signal) or ``"fan_avg"`` = (fan_in + fan_out)/2, Glorot's compromise.
+    * ``distribution`` is ``"truncated_normal"`` (alias ``"normal"``), ``"untruncated_normal"``
+      or ``"uniform"``: how σ becomes samples. All three have exactly std σ.
+
+    Example: ``VarianceScaling(2.0, "fan_in", "truncated_normal")`` is ``he_normal``.
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
+        self.scale = _check_number("scale", scale, positive=True)
+        if not isinstance(mode, str) or mode.lower() not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+        dist = distribution.lower() if isinstance(distribution, str) else None
+        dist = "truncated_normal" if dist == "normal" else dist
+        if dist not in _DISTRIBUTIONS:
+            raise ValueError(f"distribution must be one of "
+                             f"{', '.join(map(repr, _DISTRIBUTIONS + ('normal',)))}, "
+                             f"got {distribution!r}")
+        self.mode, self.distribution = mode.lower(), dist
+        self.name = "variance_scaling"
+
+    def std(self, shape) -> float:
+        """σ = √(scale / max(1, fan))."""
+        fan_in, fan_out = compute_fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        return math.sqrt(self.scale / max(1.0, fan))
+
+    def bounds(self, shape):
+        s = self.std(shape)
+        if self.distribution == "uniform":
+            return -math.sqrt(3.0) * s, math.sqrt(3.0) * s
+        if self.distribution == "truncated_normal":
+            return -2 * s / TRUNCATION_STD, 2 * s / TRUNCATION_STD
+        return -math.inf, math.inf
+
+    def _sample(self, shape, rng, dtype):
+        s = self.std(shape)
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0) * s
+            return limit * (2 * rng.random(shape, dtype=dtype) - 1)
+        if self.distribution == "truncated_normal":
+            return (s / TRUNCATION_STD) * _truncated_standard_normal(shape, rng, dtype)
+        return s * rng.standard_normal(shape, dtype=dtype)
+
+    def _formula(self):
+        var = {"fan_in": f"{_fmt(self.scale)} / fan_in", "fan_out": f"{_fmt(self.scale)} / fan_out",
+               "fan_avg": f"{_fmt(2 * self.scale)} / (fan_in + fan_out)"}[self.mode]
+        draw = {"uniform": "w ~ U(−√3·σ, √3·σ)",
+                "truncated_normal": "w ~ N(0, σ₀²) truncated at ±2σ₀, σ₀ = σ/0.8796",
+                "untruncated_normal": "w ~ N(0, σ²)"}[self.distribution]
+        return f"{draw}, σ² = {var}"
+
+
+class Orthogonal(Initializer):
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al. 2014).
+
+    The leading dims are flattened into rows, ``rows = prod(shape[:-1])``, ``cols = shape[-1]``,
+    as in Keras; the QR factor of a Gaussian matrix, with the signs of R's diagonal folded in, is
+    Haar-distributed. All singular values equal ``gain``, so products of such matrices neither
+    shrink nor grow any direction. Each entry has std ``gain / √max(rows, cols)``. Rank ≥ 2 only.
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = _check_number("gain", gain)
+        self.name = "orthogonal"
+
+    @staticmethod
+    def _rows_cols(shape):
+        shape = _check_shape(shape)
+        if len(shape) < 2:
+            raise ValueError(f"orthogonal needs a shape of rank >= 2, got {shape!r}")
+        return math.prod(shape[:-1]), shape[-1]
+
+    def __call__(self, shape, seed=None, dtype="float32"):
+        self._rows_cols(shape)
+        return super().__call__(shape, seed, dtype)
+
+    def _sample(self, shape, rng, dtype):
+        rows, cols = self._rows_cols(shape)
+        a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).reshape(shape).astype(dtype)
+
+    def std(self, shape):
+        rows, cols = self._rows_cols(shape)
+        return abs(self.gain) / math.sqrt(max(1, rows, cols))
+
+    def bounds(self, shape):
+        self._rows_cols(shape)
+        return -abs(self.gain), abs(self.gain)
+
+    def _formula(self):
+        return f"W = {_fmt(self.gain)}·Q, QᵀQ = I (Q from the QR of a Gaussian matrix)"
+
+
+class Identity(Initializer):
+    """``gain`` times the identity matrix (rectangular allowed). 2-D shapes only."""
+
+    def __init__(self, gain=1.0):
+        self.gain = _check_number("gain", gain)
+        self.name = "identity"
+
+    @staticmethod
+    def _check(shape):
+        shape = _check_shape(shape)
+        if len(shape) != 2:
+            raise ValueError(f"identity needs a 2-D shape (rows, cols), got {shape!r}")
+        return shape
+
+    def __call__(self, shape, seed=None, dtype="float32"):
+        self._check(shape)
+        return super().__call__(shape, seed, dtype)
+
+    def _sample(self, shape, rng, dtype):
+        return (self.gain * np.eye(*shape)).astype(dtype)
+
+    def std(self, shape):
+        rows, cols = self._check(shape)
+        p = min(rows, cols) / max(1, rows * cols)  # fraction of entries equal to gain
+        return abs(self.gain) * math.sqrt(p * (1 - p))
+
+    def bounds(self, shape):
+        self._check(shape)
+        return min(0.0, self.gain), max(0.0, self.gain)
+
+    def _formula(self):
+        return f"W = {_fmt(self.gain)}·I"
+
+
+# ---------------------------------------------------------------------------------------------
+# Named presets: each fixes the parameters of one class above.
+
+def zeros():
+    """w = 0. Breaks nothing and learns almost nothing: see chapter 1."""
+    return _named(Constant(0.0), "zeros")
+
+
+def ones():
+    """w = 1. Symmetric like zeros, and explodes with depth as well."""
+    return _named(Constant(1.0), "ones")
+
+
+def constant(value=0.0):
+    """w = value."""
+    return Constant(value)
+
+
+def random_normal(mean=0.0, stddev=0.05):
+    """N(mean, stddev²); Keras' ``RandomNormal`` default, the notes' "small random" init."""
+    return RandomNormal(mean, stddev)
+
+
+def random_uniform(minval=-0.05, maxval=0.05):
+    """U(minval, maxval); Keras' ``RandomUniform`` default."""
+    return RandomUniform(minval, maxval)
+
+
+def truncated_normal(mean=0.0, stddev=0.05):
+    """N(mean, stddev²) cut at ±2·stddev, no correction (std 0.8796·stddev), as in Keras."""
+    return TruncatedNormal(mean, stddev)
+
+
+def _vs(name, scale, mode, distribution, doc):
+    def preset():
+        return _named(VarianceScaling(scale, mode, distribution), name)
+    preset.__name__ = preset.__qualname__ = name
+    preset.__doc__ = doc
+    return preset
+
+
+glorot_uniform = _vs("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
+    Glorot & Bengio (2010): U(−L, L) with L = √(6 / (fan_in + fan_out)), so Var w = 2/(fan_in+fan_out).
+
+    The compromise between the forward condition (fan_in·Var w = 1) and the backward one
+    (fan_out·Var w = 1). For tanh, softsign and linear layers; Keras' default for Dense and Conv.
+    L is the uniform *limit*; the weights' std is L/√3.""")
+glorot_normal = _vs("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
+    Glorot & Bengio (2010), normal form: Var w = 2/(fan_in + fan_out).
+
+    As in Keras this is a **truncated** normal (±2σ₀, σ₀ = σ/0.8796) whose std is exactly σ.""")
+he_uniform = _vs("he_uniform", 2.0, "fan_in", "uniform", r"""
+    He et al. (2015): U(−L, L) with L = √(6 / fan_in), so Var w = 2/fan_in.
+
+    ReLU zeroes half of its input, E[ReLU(z)²] = ½E[z²]; the factor 2 restores it. For ReLU-family
+    layers (for leaky ReLU with slope a, use scale 2/(1+a²)).""")
+he_normal = _vs("he_normal", 2.0, "fan_in", "truncated_normal", r"""
+    He et al. (2015), normal form: Var w = 2/fan_in, for ReLU-family layers.
+
+    As in Keras this is a **truncated** normal (±2σ₀, σ₀ = σ/0.8796) with std exactly √(2/fan_in),
+    not N(0, 2/fan_in).""")
+lecun_uniform = _vs("lecun_uniform", 1.0, "fan_in", "uniform", r"""
+    LeCun et al. (1998): U(−L, L) with L = √(3 / fan_in), so Var w = 1/fan_in.""")
+lecun_normal = _vs("lecun_normal", 1.0, "fan_in", "truncated_normal", r"""
+    LeCun et al. (1998): Var w = 1/fan_in, truncated normal as in Keras.
+
+    The init self-normalising SELU networks need (Klambauer et al. 2017); also the natural partner
+    of LeCun's scaled tanh 1.7159·tanh(2x/3).""")
+glorot_standard = _vs("glorot_standard", 1.0 / 3.0, "fan_in", "uniform", r"""
+    The "standard" init of Glorot & Bengio (2010, eq. 1): U(−1/√fan_in, 1/√fan_in).
+
+    Var w = 1/(3·fan_in), a third of LeCun's, so a tanh net shrinks its signal layer by layer;
+    Glorot & Bengio replaced it by their normalized init. It is also PyTorch's ``nn.Linear`` and
+    ``nn.Conv*`` default (``kaiming_uniform_`` with a = √5, whose gain² = 2/(1+5) = 1/3).""")
+
+
+def orthogonal(gain=1.0):
+    """A random (semi-)orthogonal matrix times gain (Saxe et al. 2014); see :class:`Orthogonal`."""
+    return Orthogonal(gain)
+
+
+def identity(gain=1.0):
+    """gain · I for 2-D shapes; see :class:`Identity`."""
+    return Identity(gain)
+
+
+def numpy_rand():
+    """U[0, 1), what ``np.random.random`` draws: all weights positive, mean ½. A historical heuristic."""
+    return _named(RandomUniform(0.0, 1.0), "numpy_rand")
+
+
+def uniform_pm03():
+    """U[−0.3, 0.3]: a historical "small random values" heuristic, blind to the layer size."""
+    return _named(RandomUniform(-0.3, 0.3), "uniform_pm03")
+
+
+def uniform_pm1():
+    """U[−1, 1]: a historical heuristic, blind to the layer size."""
+    return _named(RandomUniform(-1.0, 1.0), "uniform_pm1")
+
+
+_PRESETS = {f.__name__: f for f in (
+    zeros, ones, constant, random_normal, random_uniform, truncated_normal,
+    glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, lecun_normal,
+    orthogonal, identity, numpy_rand, uniform_pm03, uniform_pm1, glorot_standard)}
+
+#: The canonical names :func:`get` accepts.
+NAMES = tuple(_PRESETS)
+
+#: Other spellings :func:`get` accepts, and the canonical name each stands for.
+ALIASES = {
+    "xavier_uniform": "glorot_uniform", "xavier_normal": "glorot_normal",
+    "kaiming_uniform": "he_uniform", "kaiming_normal": "he_normal",
+    "zero": "zeros", "one": "ones", "pytorch_linear": "glorot_standard",
+}
+
+
+def _unknown(what, name, valid) -> str:
+    close = difflib.get_close_matches(str(name).lower(), list(valid), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"unknown {what} {name!r}.{hint} Valid: {', '.join(valid)}."
+
+
+def _snake(name: str) -> str:
+    """'GlorotUniform' -> 'glorot_uniform', so Keras' class names work too."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def get(identifier) -> Initializer:
+    """Return the initializer for a name (``"he_normal"``, ``"HeNormal"``, ``"kaiming_normal"``),
+    or the initializer itself if one is passed.
+
+    Unknown names raise ``ValueError`` listing the valid names and the closest match.
+    """
+    if isinstance(identifier, Initializer):
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(f"expected an initializer name (one of {', '.join(NAMES)}) or an "
+                        f"initlab Initializer, got {type(identifier).__name__}")
+    key = identifier.strip().replace("-", "_").replace(" ", "_")
+    key = key.lower() if "_" in key or key.islower() or key.isupper() else _snake(key)
+    key = ALIASES.get(key, key)
+    if key not in _PRESETS:
+        raise ValueError(_unknown("initializer", identifier, NAMES + tuple(ALIASES)))
+    return _PRESETS[key]()

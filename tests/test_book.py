@@ -1,0 +1,86 @@
+"""The book builds with -W from a forced execution, and the HTML holds what a reader needs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from _book import HTML, BUILD, ROOT, build_book, notebooks, toc_files
+
+
+@pytest.fixture(scope="module")
+def html() -> Path:
+    result = build_book()
+    assert result.returncode == 0, (
+        "jupyter-book build -W -n --keep-going failed:\n" + result.stdout[-6000:] + result.stderr[-6000:])
+    return HTML
+
+
+def test_build_has_no_warnings(html):
+    log = build_book().stdout + build_book().stderr
+    assert "build succeeded" in log
+    assert not re.findall(r"(?m)^.*WARNING: .*$", log), "Sphinx warnings in the build"
+
+
+@pytest.mark.parametrize("doc", toc_files())
+def test_every_toc_page_exists(html, doc):
+    page = html / f"{doc}.html"
+    assert page.is_file(), f"{doc} is in _toc.yml but {page.name} was not built"
+    assert "<h1" in page.read_text()
+
+
+def _executed(doc: str) -> dict:
+    """The executed notebook myst-nb saved for a chapter."""
+    path = BUILD / "_build" / "jupyter_execute" / f"{doc}.ipynb"
+    assert path.is_file(), f"no executed notebook for {doc}"
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("doc", notebooks())
+def test_chapter_pages_hold_their_executed_figures(html, doc):
+    nb = _executed(doc)
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert all(c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"), \
+        f"{doc}: a code cell was not executed"
+    n_figures = sum("image/png" in o.get("data", {}) for o in outputs)
+    page = (html / f"{doc}.html").read_text()
+    images = re.findall(r'<img[^>]+src="([^"]*_images/[^"]+\.png)"', page)
+    assert len(images) >= n_figures, f"{doc}: {n_figures} figures executed, {len(images)} shown"
+    for src in images:
+        target = (html / doc).parent / src
+        assert target.resolve().is_file() and target.stat().st_size > 1000, f"{doc}: broken {src}"
+
+
+@pytest.mark.parametrize("doc", notebooks())
+def test_no_error_or_stderr_in_outputs(html, doc):
+    for cell in _executed(doc)["cells"]:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{doc}: error output {out.get('ename')}"
+            assert out.get("name") != "stderr", f"{doc}: stderr output {out.get('text')!r:.300}"
+    page = (html / f"{doc}.html").read_text()
+    assert "Traceback (most recent call last)" not in page
+    assert 'class="output traceback' not in page and 'class="output stderr' not in page
+
+
+def test_no_machine_paths_leak(html):
+    home = str(Path.home())
+    leaks = [str(ROOT), "site-packages", "/tmp/", home + "/"] if home != "/" else [str(ROOT)]
+    pages = [p for p in html.rglob("*") if p.suffix in {".html", ".ipynb", ".md", ".txt"}
+             and "_static" not in p.parts]
+    assert pages
+    for page in pages:
+        text = page.read_text(errors="replace")
+        for leak in leaks:
+            assert leak not in text, f"{page.relative_to(html)} contains {leak!r}"
+
+
+def test_math_is_served_from_the_build(html):
+    page = (html / "book" / "intro.html").read_text()
+    src = re.search(r'<script[^>]+src="([^"]*MathJax\.js[^"]*)"', page)
+    assert src, "no MathJax script on the page"
+    assert not src.group(1).startswith(("http:", "https:", "//")), src.group(1)
+    assert (html / "_static" / "mathjax" / "MathJax.js").is_file()
+    assert (html / "_static" / "mathjax" / "jax" / "output" / "HTML-CSS" / "fonts" / "STIX-Web").is_dir()
