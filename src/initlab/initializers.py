@@ -187,7 +187,11 @@ def gain(activation: str, param=None) -> float:
 # The initializer classes
 
 class Initializer:
-    """Base class: ``init(shape, seed=None, dtype="float32") -> numpy.ndarray``."""
+    """Base class: ``init(shape, seed=None, dtype="float32") -> numpy.ndarray``.
+
+    ``dtype`` is float16, float32 or float64 (None means float32, as in Keras); a draw that
+    overflows it raises ``ValueError`` instead of returning inf.
+    """
 
     name = "initializer"
 
