@@ -104,7 +104,24 @@ def test_page_renders_offline(server, browser, doc):
                          && /\\\\[a-zA-Z]/.test(m.textContent)).length})""")
             assert state["errors"] == 0, f"{doc}: MathJax errors {state}"
             assert state["raw"] == 0, f"{doc}: untypeset math {state}"
+        _check_twins(page, doc)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{doc.replace('/', '_')}.png"), full_page=True)
     finally:
         page.close()
+
+
+def _check_twins(page, doc):
+    """Each kernel-free twin responds to its slider: the frame, label and verdict change."""
+    for i in range(page.locator(".initlab-twin").count()):
+        twin = page.locator(".initlab-twin").nth(i)
+        before = twin.evaluate("t => [t.querySelector('img').src, t.querySelector('.initlab-twin-label').textContent]")
+        n = int(twin.locator("input").get_attribute("max"))
+        value = int(twin.locator("input").input_value())
+        twin.locator("input").fill(str(n if value != n else 0))
+        after = twin.evaluate("t => [t.querySelector('img').src, t.querySelector('.initlab-twin-label').textContent]")
+        assert after[0] != before[0] and after[1] != before[1], f"{doc}: twin {i} did not respond"
+        assert after[0].startswith("data:image/png"), f"{doc}: twin {i} frame is not inline"
+        decoded = twin.evaluate("t => new Promise(r => { const im = t.querySelector('img'); "
+                                "im.decode().then(() => r(im.naturalWidth)); })")
+        assert decoded > 0

@@ -1,0 +1,137 @@
+r"""A tiny fully connected classifier in plain numpy, small enough to watch every weight.
+
+Chapter 1 uses it to show *how* bad initializations fail: with zero or constant weights the hidden
+units of a layer stay exact copies of each other, because they receive exactly the same gradient.
+
+The network maps ``sizes = [n_0, n_1, ..., n_L]`` with hidden activation *f* and a sigmoid output
+unit (``n_L = 1``), trained by full-batch gradient descent on the mean binary cross-entropy:
+
+.. math::  h_0 = X, \quad h_l = f(h_{l-1} W_l + b_l)\ (l < L), \quad
+           p = \sigma(h_{L-1} W_L + b_L), \quad
+           \mathcal{L} = -\tfrac1m \textstyle\sum [y \log p + (1-y)\log(1-p)].
+
+Backpropagation: :math:`\delta_L = (p - y)/m`, :math:`\partial\mathcal{L}/\partial W_l =
+h_{l-1}^\top \delta_l`, :math:`\partial\mathcal{L}/\partial b_l = \sum \delta_l`,
+:math:`\delta_{l-1} = (\delta_l W_l^\top) \odot f'(z_{l-1})`. If all units of a layer start with
+equal incoming and outgoing weights, every term here is equal across them, so they stay equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from . import initializers
+from .propagation import activate, derivative
+
+__all__ = ["circles", "train", "TinyRun", "unit_spread"]
+
+
+def circles(n=300, noise=0.08, factor=0.5, seed=0):
+    """Two concentric noisy circles in 2-D, labels 0 (outer) and 1 (inner): ``(X, y)``.
+
+    Not linearly separable, so a network needs its hidden units to tell them apart.
+    """
+    if not isinstance(n, int) or n < 2:
+        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(0, 2 * math.pi, n)
+    y = (np.arange(n) % 2).astype(np.float64)
+    radius = np.where(y == 1, factor, 1.0)
+    X = np.c_[radius * np.cos(angle), radius * np.sin(angle)] + noise * rng.standard_normal((n, 2))
+    return X, y
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TinyRun:
+    """The result of :func:`train`.
+
+    ``params`` are the final ``[(W_1, b_1), ..., (W_L, b_L)]``; ``grads0`` the gradients at step 0
+    in the same layout; ``loss`` the loss before each step and after the last (``steps + 1``
+    values); ``history`` the parameters every ``record_every`` steps (step 0 first).
+    """
+
+    sizes: tuple
+    activation: str
+    init: str
+    params: list
+    grads0: list
+    loss: np.ndarray
+    history: list
+
+    def predict(self, X) -> np.ndarray:
+        """Probabilities p of class 1."""
+        return _forward(self.params, self.activation, np.asarray(X, dtype=np.float64))[0][-1].ravel()
+
+    def accuracy(self, X, y) -> float:
+        return float(np.mean((self.predict(X) > 0.5) == (np.asarray(y) > 0.5)))
+
+
+def unit_spread(W) -> float:
+    """How different the units of a layer are: the largest difference between any unit's incoming
+    weight column and unit 0's. Exactly 0 means every unit is a copy of the first."""
+    W = np.asarray(W)
+    return float(np.max(np.abs(W - W[:, :1]))) if W.size else 0.0
+
+
+def _forward(params, activation, X):
+    hs, zs = [X], []
+    for l, (W, b) in enumerate(params):
+        z = hs[-1] @ W + b
+        zs.append(z)
+        hs.append(1 / (1 + np.exp(-z)) if l == len(params) - 1 else activate(activation, z))
+    return hs, zs
+
+
+def _loss(p, y):
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def _gradients(params, activation, X, y):
+    hs, zs = _forward(params, activation, X)
+    delta = (hs[-1] - y[:, None]) / len(y)
+    grads = [None] * len(params)
+    for l in range(len(params) - 1, -1, -1):
+        grads[l] = (hs[l].T @ delta, delta.sum(axis=0))
+        if l:
+            delta = (delta @ params[l][0].T) * derivative(activation, zs[l - 1])
+    return grads, _loss(hs[-1].ravel(), y)
+
+
+def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=200, seed=0,
+          scale=1.0, record_every=None) -> TinyRun:
+    """Train the tiny network by full-batch gradient descent; biases start at 0.
+
+    ``init`` is anything :func:`initlab.initializers.get` accepts; ``scale`` multiplies the
+    weights (``init="random_normal", scale=200`` is N(0, 10²)). ``seed`` makes the run
+    reproducible. ``activation`` is the hidden activation (see :mod:`initlab.propagation`).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).ravel()
+    sizes = tuple(int(s) for s in sizes)
+    if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):
+        raise ValueError(f"X must have shape (m, {sizes[0]}) and y shape (m,), got {X.shape} and {y.shape}")
+    if len(sizes) < 2 or sizes[-1] != 1 or min(sizes) < 1:
+        raise ValueError(f"sizes must be [n_in, hidden..., 1] with positive ints, got {sizes}")
+    if not (isinstance(steps, int) and steps >= 0):
+        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    init_obj = initializers.get(init)
+    rng = np.random.default_rng(seed)
+    params = [(scale * init_obj((a, b), seed=rng, dtype="float64"), np.zeros(b))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    losses, history, grads0 = [], [], None
+    with np.errstate(over="ignore"):  # a saturated sigmoid may overflow exp(); clipped in _loss
+        for step in range(steps + 1):
+            if record_every and step % record_every == 0:
+                history.append([(W.copy(), b.copy()) for W, b in params])
+            grads, loss = _gradients(params, activation, X, y)
+            losses.append(loss)
+            if step == 0:
+                grads0 = grads
+            if step < steps:
+                params = [(W - lr * gW, b - lr * gb) for (W, b), (gW, gb) in zip(params, grads)]
+    return TinyRun(sizes=sizes, activation=activation, init=init_obj.name, params=params,
+                   grads0=grads0, loss=np.array(losses), history=history)

@@ -1,0 +1,372 @@
+"""The break-it / fix-it explorer: live in Jupyter, and a kernel-free twin for the book.
+
+:class:`Explorer` puts :func:`initlab.propagation.simulate` behind ipywidgets controls (depth,
+width, activation, initializer and a weight-scale multiplier) and redraws one figure on every
+change: a heat strip of per-layer activation histograms, the forward and backward std per layer on
+a log scale against the theory of :func:`~initlab.propagation.predict_variance`, the saturated and
+dead fractions, and a one-line :func:`verdict`.
+
+A static HTML page has no kernel to run those callbacks. :func:`twin` precomputes the figure for a
+range of one parameter and returns a self-contained HTML panel (PNG frames inlined, a range slider,
+a few lines of inline JavaScript): no kernel, no network, no external script.
+
+Only ``Explorer`` needs ipywidgets; matplotlib is imported when this module is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import html
+import io
+import math
+import uuid
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+from . import propagation
+
+__all__ = ["Explorer", "explore", "twin", "render", "verdict", "BREAK_IT", "FIX_IT", "INITS",
+           "LIMITS"]
+
+#: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
+INITS = ("zeros", "ones", "random_normal", "random_uniform", "truncated_normal", "numpy_rand",
+         "uniform_pm03", "uniform_pm1", "glorot_standard", "glorot_uniform", "glorot_normal",
+         "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "orthogonal")
+
+#: The ranges the controls accept; values outside are clamped, with a message.
+LIMITS = {"depth": (1, 100), "width": (4, 1024), "scale": (0.01, 100.0)}
+
+#: "Break it" presets: each fails in its own way (chapter 1).
+BREAK_IT = {
+    "zero": dict(init="zeros", scale=1.0),
+    "constant": dict(init="ones", scale=1.0),
+    "small": dict(init="random_normal", scale=0.2),    # N(0, 0.01²): "0.01 * randn"
+    "large": dict(init="random_normal", scale=20.0),   # N(0, 1): "randn"
+}
+
+#: "Fix it" presets: the initializer each activation was derived for (chapters 3-5).
+FIX_IT = {
+    "Xavier + tanh": dict(activation="tanh", init="glorot_uniform", scale=1.0),
+    "He + ReLU": dict(activation="relu", init="he_normal", scale=1.0),
+    "LeCun + SELU": dict(activation="selu", init="lecun_normal", scale=1.0),
+}
+
+DEFAULTS = dict(depth=30, width=256, activation="relu", init="glorot_uniform", scale=1.0)
+_BATCH = 256
+_BOUNDED_RANGE = {"tanh": (-1.0, 1.0), "scaled_tanh": (-1.7159, 1.7159), "sigmoid": (0.0, 1.0)}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2g}" if 0.01 <= abs(x) < 100 else f"{x:.0e}"
+
+
+def verdict(sim: propagation.Simulation) -> str:
+    """One line that says what happened to the signal, e.g. ``"vanishing: the signal shrinks
+    ×3e-05 by layer 30"``. Overflow, dead signals, saturation and dead ReLUs come first."""
+    last = sim.depth
+    if sim.overflow_layer is not None:
+        return f"overflow: the signal reaches inf at layer {sim.overflow_layer}"
+    if np.all(sim.act_std == 0):
+        if sim.act_mean[-1] == 0:
+            return "no signal: every activation is exactly 0 (zero weights pass nothing on)"
+        return (f"no signal: every unit outputs the same value ({sim.act_mean[-1]:.3g}), "
+                f"whatever the input")
+    if sim.grad_overflow_layer is not None:
+        return f"exploding gradients: the backward pass reaches inf at layer {sim.grad_overflow_layer}"
+    ratio, grad = sim.ratio, sim.grad_ratio
+    if sim.activation in _BOUNDED_RANGE and sim.saturation[-1] > 0.5:
+        return f"saturated: {sim.saturation[-1]:.0%} of {sim.activation} units at their bounds by layer {last}"
+    if sim.activation == "relu" and sim.dead[-1] > 0.5:
+        return f"dying: {sim.dead[-1]:.0%} of ReLU units are dead for the whole batch at layer {last}"
+    if ratio is not None and ratio < 0.1:
+        return f"vanishing: the signal shrinks ×{_fmt(ratio)} by layer {last}"
+    if ratio is not None and ratio > 10:
+        return f"exploding: the signal grows ×{_fmt(ratio)} by layer {last}"
+    if grad is not None and grad < 0.1:
+        return f"vanishing gradients: ×{_fmt(grad)} from layer {last} back to layer 1"
+    if grad is not None and grad > 10:
+        return f"exploding gradients: ×{_fmt(grad)} from layer {last} back to layer 1"
+    return (f"healthy: signal ×{_fmt(ratio)} and gradient ×{_fmt(grad)} across {last} layers")
+
+
+class _Canvas:
+    """One matplotlib figure whose artists are created once and updated in place, so that a
+    redraw costs a few tens of milliseconds."""
+
+    BINS = 41
+
+    def __init__(self, dpi=80):
+        self.fig = Figure(figsize=(10, 3.0), dpi=dpi)
+        self.fig.subplots_adjust(left=0.065, right=0.99, bottom=0.16, top=0.9, wspace=0.28)
+        heat, std, frac = self.fig.subplots(1, 3)
+        self.axes = heat, std, frac
+        self.image = heat.imshow(np.zeros((self.BINS, 1)), aspect="auto", origin="lower",
+                                 cmap="magma", vmin=-3, vmax=0, interpolation="nearest")
+        heat.set_title("activations per layer (histogram)", fontsize=9)
+        heat.set_xlabel("layer")
+        heat.set_ylabel("a = f(z)")
+        std.set_yscale("log")
+        std.yaxis.set_major_locator(LogLocator(numticks=6))
+        std.yaxis.set_minor_locator(NullLocator())  # tick labels dominate the redraw time,
+        std.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))  # mathtext more so
+        self.fwd, = std.plot([], [], "o-", ms=2.5, color="tab:blue", label="forward: std of z")
+        self.bwd, = std.plot([], [], "s-", ms=2.5, color="tab:orange", label="backward: std of ∂L/∂z")
+        self.theory, = std.plot([], [], "k:", lw=1.5, label="theory")
+        self.theory_bwd, = std.plot([], [], "k:", lw=1.5)
+        std.legend(fontsize=7, loc="lower left")
+        std.set_title("std per layer (log scale)", fontsize=9)
+        std.set_xlabel("layer")
+        self.note = std.text(0.97, 0.95, "", ha="right", va="top", color="red", fontsize=9,
+                             transform=std.transAxes)
+        self.sat, = frac.plot([], [], color="tab:purple", label="saturated (bounded activations)")
+        self.dead, = frac.plot([], [], color="tab:gray", label="dead ReLU units")
+        frac.set_ylim(-0.03, 1.03)
+        frac.legend(fontsize=7, loc="upper left")
+        frac.set_title("fraction of units", fontsize=9)
+        frac.set_xlabel("layer")
+        self.marks = [ax.axvline(0, color="red", lw=2, visible=False) for ax in (std, frac)]
+
+    def draw(self, sim: propagation.Simulation, theory) -> bytes:
+        heat, std, frac = self.axes
+        layers = sim.layers
+        xlim = (0.5, sim.depth + 0.5)
+        lo, hi, counts = self._histograms(sim)
+        self.image.set_data(np.log10(counts + 1e-3))
+        self.image.set_extent((*xlim, lo, hi))
+        heat.set_xlim(*xlim)
+        heat.set_ylim(lo, hi)
+
+        shown = []
+        for line, y in ((self.fwd, sim.pre_std), (self.bwd, sim.grad_std),
+                        (self.theory, None if theory is None else np.asarray(theory.pre_std)),
+                        (self.theory_bwd, None if theory is None else np.asarray(theory.grad_std))):
+            keep = np.zeros(sim.depth, bool) if y is None else np.isfinite(y) & (y > 0) & (y < 1e300)
+            line.set_data(layers[keep], y[keep] if y is not None else [])
+            if keep.any():
+                shown.append(y[keep])
+        if shown:
+            values = np.concatenate(shown)
+            low, high = values.min(), values.max()
+            pad = max(10 ** (0.1 * max(np.log10(high / low), 1.0)), 1.5)
+            std.set_ylim(low / pad, high * pad)
+        std.set_xlim(*xlim)
+        notes = []
+        if sim.overflow_layer is not None:
+            notes.append(f"overflow at layer {sim.overflow_layer}")
+        if not shown:
+            notes.append("every std is 0")
+        self.note.set_text("\n".join(notes))
+        for mark in self.marks:
+            mark.set_visible(sim.overflow_layer is not None)
+            mark.set_xdata([sim.overflow_layer or 0] * 2)
+
+        finite = np.isfinite(sim.saturation)
+        self.sat.set_data(layers[finite], sim.saturation[finite])
+        self.dead.set_data(layers[finite], sim.dead[finite])
+        frac.set_xlim(*xlim)
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
+
+    def _histograms(self, sim):
+        """Per-layer histograms of the activations: rows are values, columns are layers."""
+        acts = sim.samples.act
+        if sim.activation in _BOUNDED_RANGE:
+            lo, hi = _BOUNDED_RANGE[sim.activation]
+        else:  # scaled to the first layer, so that shrinking and growing both show
+            first = acts[0][np.isfinite(acts[0])] if acts[0].size else acts[0]
+            spread = 3 * float(np.std(first)) if first.size and np.std(first) > 0 else 1.0
+            lo, hi = -spread, spread
+        edges = np.linspace(lo, hi, self.BINS + 1)
+        counts = np.zeros((self.BINS, sim.depth))
+        for l, a in enumerate(acts):
+            a = a[np.isfinite(a)]
+            if a.size:
+                counts[:, l] = np.histogram(np.clip(a, lo, hi), bins=edges)[0] / a.size
+        return lo, hi, counts
+
+
+def _clamp(name, value, messages):
+    lo, hi = LIMITS[name]
+    clamped = min(max(value, lo), hi)
+    if clamped != value:
+        messages.append(f"{name} {value} is outside [{lo}, {hi}]: clamped to {clamped}")
+    return type(lo)(clamped) if name != "scale" else float(clamped)
+
+
+def _settings(messages=None, **params):
+    """Validate explorer settings: clamp numbers into LIMITS, refuse unknown names."""
+    messages = [] if messages is None else messages
+    out = dict(DEFAULTS)
+    for key, value in params.items():
+        if key not in DEFAULTS:
+            raise TypeError(f"unknown setting {key!r}; the explorer has {', '.join(DEFAULTS)}")
+        if key in LIMITS:
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(value):
+                raise ValueError(f"{key} must be a finite number in {LIMITS[key]}, got {value!r}")
+            value = _clamp(key, round(value) if key != "scale" else value, messages)
+        elif key == "activation" and value not in propagation.ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(propagation.ACTIVATIONS)}, got {value!r}")
+        elif key == "init" and value not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {value!r}")
+        out[key] = value
+    return out
+
+
+def render(seed=0, **params) -> tuple[bytes, str, propagation.Simulation]:
+    """Simulate and draw one explorer state; return ``(png_bytes, verdict, simulation)``."""
+    s = _settings(**params)
+    sim = propagation.simulate(depth=s["depth"], width=s["width"], activation=s["activation"],
+                               init=s["init"], scale=s["scale"], batch=_BATCH, seed=seed,
+                               keep_samples=True)
+    theory = propagation.predict_variance(depth=s["depth"], width=s["width"],
+                                          activation=s["activation"], init=s["init"],
+                                          scale=s["scale"])
+    return _Canvas().draw(sim, theory), verdict(sim), sim
+
+
+class Explorer:
+    """The live explorer. ``Explorer(depth=30, activation="tanh")`` then display it.
+
+    Every control change calls :meth:`update`, which re-runs the simulation and redraws. Tests can
+    drive it without a browser: set ``explorer.controls["depth"].value = 50`` (or call
+    :meth:`set`) and read ``explorer.simulation``, ``explorer.verdict`` and ``explorer.png``.
+    """
+
+    def __init__(self, seed=0, **params):
+        import ipywidgets as w
+
+        messages = []
+        s = _settings(messages, **params)
+        self.seed = seed
+        self.canvas = _Canvas()
+        style = {"description_width": "90px"}
+        self.controls = {
+            "depth": w.IntSlider(value=s["depth"], min=LIMITS["depth"][0], max=LIMITS["depth"][1],
+                                 description="depth", style=style),
+            "width": w.IntSlider(value=s["width"], min=LIMITS["width"][0], max=LIMITS["width"][1],
+                                 step=4, description="width", style=style),
+            "activation": w.Dropdown(options=propagation.ACTIVATIONS, value=s["activation"],
+                                     description="activation", style=style),
+            "init": w.Dropdown(options=INITS, value=s["init"], description="initializer", style=style),
+            "scale": w.FloatLogSlider(value=s["scale"], base=10, min=-2, max=2, step=0.05,
+                                      description="weight × ", readout_format=".3g", style=style),
+        }
+        self.image = w.Image(format="png", layout=w.Layout(width="100%"))
+        self.status = w.HTML()
+        self.message = w.HTML()
+        buttons = []
+        for label, preset in {**{f"break: {k}": v for k, v in BREAK_IT.items()},
+                              **{f"fix: {k}": v for k, v in FIX_IT.items()}}.items():
+            b = w.Button(description=label, layout=w.Layout(width="auto"),
+                         button_style="danger" if label.startswith("break") else "success")
+            b.on_click(lambda _, p=preset: self.set(**p))
+            buttons.append(b)
+        resample = w.Button(description="new random draw", icon="refresh", layout=w.Layout(width="auto"))
+        resample.on_click(lambda _: self._reseed())
+        self.widget = w.VBox([
+            w.HBox([w.VBox([self.controls["depth"], self.controls["width"], self.controls["scale"]]),
+                    w.VBox([self.controls["activation"], self.controls["init"], resample])]),
+            w.HBox(buttons, layout=w.Layout(flex_flow="row wrap")),
+            self.status, self.image, self.message])
+        self._busy = False
+        for c in self.controls.values():
+            c.observe(lambda _: self.update(), names="value")
+        self.update(messages)
+
+    def _reseed(self):
+        self.seed += 1
+        self.update()
+
+    def settings(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def set(self, **params):
+        """Change several controls at once (one redraw); values are clamped, with a message."""
+        messages = []
+        s = _settings(messages, **{**self.settings(), **params})
+        self._busy = True
+        try:
+            for k, v in s.items():
+                self.controls[k].value = v
+        finally:
+            self._busy = False
+        self.update(messages)
+
+    def update(self, messages=None):
+        """Re-run the simulation for the current controls and redraw."""
+        if self._busy:
+            return
+        s = self.settings()
+        sim = propagation.simulate(**s, batch=_BATCH, seed=self.seed, keep_samples=True)
+        theory = propagation.predict_variance(**s)
+        self.simulation, self.verdict = sim, verdict(sim)
+        self.png = self.canvas.draw(sim, theory)
+        self.image.value = self.png
+        colour = "#1a7f37" if self.verdict.startswith("healthy") else "#b42318"
+        self.status.value = f'<b style="color:{colour}">{html.escape(self.verdict)}</b>'
+        self.message.value = "<br>".join(f"<i>{html.escape(m)}</i>" for m in messages or [])
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def explore(**params) -> Explorer:
+    """Create an :class:`Explorer` (display it as the last expression of a cell)."""
+    return Explorer(**params)
+
+
+class _Twin:
+    def __init__(self, html_text):
+        self.html = html_text
+
+    def _repr_html_(self):
+        return self.html
+
+
+def twin(param="scale", values=None, seed=0, **params) -> _Twin:
+    """A kernel-free explorer: precomputed frames over one parameter, with a range slider.
+
+    ``param`` is any explorer setting; numeric ones get ``values`` (defaults: a log range for
+    ``scale``, 1–100 for ``depth``), categorical ones (``init``, ``activation``) step through their
+    ``values``. The returned object displays as self-contained HTML: PNG frames inlined as data
+    URIs and inline JavaScript, so it works in a static page with no kernel and no network.
+    """
+    defaults = {"scale": [0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0, 3.0, 5.0, 10.0],
+                "depth": [1, 2, 3, 5, 10, 15, 20, 30, 50, 75, 100],
+                "width": [8, 16, 32, 64, 128, 256, 512],
+                "init": list(INITS), "activation": list(propagation.ACTIVATIONS)}
+    if param not in DEFAULTS:
+        raise ValueError(f"param must be one of {', '.join(DEFAULTS)}, got {param!r}")
+    values = list(defaults[param] if values is None else values)
+    if not values:
+        raise ValueError("values must not be empty")
+    frames, verdicts = [], []
+    for v in values:
+        png, text, _ = render(seed=seed, **{**params, param: v})
+        frames.append("data:image/png;base64," + base64.b64encode(png).decode())
+        verdicts.append(text)
+    start = values.index(params[param]) if params.get(param) in values else \
+        (values.index(DEFAULTS[param]) if DEFAULTS[param] in values else 0)
+    uid = "twin-" + uuid.uuid4().hex[:8]
+    labels = [f"{param} = {v:g}" if isinstance(v, (int, float)) else f"{param} = {v}" for v in values]
+    fixed = ", ".join(f"{k} = {v}" for k, v in _settings(**params).items() if k != param)
+    data = {"frames": frames, "labels": labels, "verdicts": verdicts}
+
+    return _Twin(f"""<div class="initlab-twin" id="{uid}" style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
+<div style="font-size:0.9em;color:#555">Kernel-free explorer: drag the slider ({html.escape(fixed)}).</div>
+<label style="display:flex;align-items:center;gap:10px;margin:6px 0"><input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" style="flex:1" aria-label="{param}">
+<span class="initlab-twin-label" style="min-width:11em;font-family:monospace">{html.escape(labels[start])}</span></label>
+<div class="initlab-twin-verdict" style="font-weight:bold">{html.escape(verdicts[start])}</div>
+<img class="initlab-twin-frame" alt="explorer frame" src="{frames[start]}" style="width:100%;max-width:1000px">
+<script type="application/json" class="initlab-twin-data">{json.dumps(data)}</script>
+<script>(function(){{var root=document.getElementById("{uid}");var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
+var s=root.querySelector("input"),img=root.querySelector(".initlab-twin-frame"),lab=root.querySelector(".initlab-twin-label"),ver=root.querySelector(".initlab-twin-verdict");
+s.addEventListener("input",function(){{var i=+s.value;img.src=d.frames[i];lab.textContent=d.labels[i];ver.textContent=d.verdicts[i];}});}})();</script>
+</div>""")

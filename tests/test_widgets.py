@@ -1,0 +1,150 @@
+"""The explorer: callbacks driven without a browser, clamping, verdicts and the kernel-free twin."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+
+from initlab import widgets
+
+
+@pytest.fixture
+def explorer():
+    return widgets.Explorer(depth=10, width=64)
+
+
+def test_a_control_change_reruns_the_simulation_and_redraws(explorer):
+    before_png, before_sim = explorer.png, explorer.simulation
+    explorer.controls["depth"].value = 20
+    assert explorer.simulation is not before_sim
+    assert explorer.simulation.depth == 20 and len(explorer.simulation.pre_std) == 20
+    assert explorer.png != before_png and explorer.image.value == explorer.png
+    assert explorer.png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("control, value, attribute, expected", [
+    ("width", 128, "widths", (128,) * 11),
+    ("activation", "tanh", "activation", "tanh"),
+    ("init", "he_normal", "init", "he_normal"),
+    ("scale", 2.0, "scale", 2.0),
+])
+def test_every_control_reaches_the_simulation(explorer, control, value, attribute, expected):
+    explorer.controls[control].value = value
+    assert getattr(explorer.simulation, attribute) == expected
+
+
+def test_weight_scale_moves_the_signal(explorer):
+    explorer.set(activation="linear", init="lecun_normal", scale=1.0)
+    healthy = explorer.simulation.ratio
+    explorer.set(scale=0.5)
+    # linear net: every layer multiplies the std by the scale, so 10 layers give 0.5**9 last/first
+    assert explorer.simulation.ratio == pytest.approx(healthy * 0.5**9, rel=1e-4)
+    assert explorer.verdict.startswith("vanishing")
+
+
+def test_break_and_fix_presets(explorer):
+    explorer.set(depth=30, width=256, activation="relu", **widgets.BREAK_IT["zero"])
+    assert explorer.verdict.startswith("no signal")
+    explorer.set(**widgets.BREAK_IT["large"])
+    assert explorer.verdict.startswith(("exploding", "overflow"))
+    explorer.set(**widgets.BREAK_IT["small"])
+    assert explorer.verdict.startswith("vanishing")
+    for preset in widgets.FIX_IT.values():
+        explorer.set(**preset)
+        assert explorer.verdict.startswith("healthy"), (preset, explorer.verdict)
+
+
+def test_preset_buttons_are_wired(explorer):
+    buttons = [b for b in explorer.widget.children[1].children]
+    labels = [b.description for b in buttons]
+    assert len(buttons) == len(widgets.BREAK_IT) + len(widgets.FIX_IT)
+    buttons[labels.index("fix: He + ReLU")].click()
+    assert (explorer.simulation.activation, explorer.simulation.init) == ("relu", "he_normal")
+
+
+def test_out_of_range_values_are_clamped_with_a_message(explorer):
+    explorer.set(depth=1000, scale=1e6)
+    assert explorer.simulation.depth == widgets.LIMITS["depth"][1]
+    assert explorer.simulation.scale == widgets.LIMITS["scale"][1]
+    assert "clamped" in explorer.message.value and "depth" in explorer.message.value
+    explorer.set(depth=10)
+    assert explorer.message.value == ""
+
+
+@pytest.mark.parametrize("bad, error", [
+    (dict(depth=float("nan")), ValueError), (dict(depth="deep"), ValueError),
+    (dict(activation="relu6"), ValueError), (dict(init="glorot"), ValueError),
+    (dict(colour="red"), TypeError),
+])
+def test_bad_settings_are_refused(explorer, bad, error):
+    with pytest.raises(error, match="must be|unknown setting"):
+        explorer.set(**bad)
+
+
+def test_overflow_shows_in_verdict_and_figure(explorer):
+    explorer.set(depth=60, activation="relu", init="ones", scale=1.0)
+    layer = explorer.simulation.overflow_layer
+    assert layer is not None
+    assert explorer.verdict == f"overflow: the signal reaches inf at layer {layer}"
+    assert explorer.canvas.note.get_text() == f"overflow at layer {layer}"
+    assert all(m.get_visible() for m in explorer.canvas.marks)
+
+
+def test_verdict_numbers_come_from_the_simulation():
+    png, text, sim = widgets.render(depth=30, activation="relu", init="glorot_uniform")
+    assert text == f"vanishing: the signal shrinks ×{widgets._fmt(sim.ratio)} by layer 30"
+    assert sim.ratio < 1e-3
+
+
+def _twin_data(html):
+    blob = re.search(r'<script type="application/json" class="initlab-twin-data">(.*?)</script>', html, re.S)
+    return json.loads(blob.group(1))
+
+
+def test_twin_is_self_contained():
+    html = widgets.twin("depth", values=[1, 5, 10], width=64)._repr_html_()
+    assert "<script src" not in html and "http" not in html
+    data = _twin_data(html)
+    assert data["labels"] == ["depth = 1", "depth = 5", "depth = 10"]
+    frames = [base64.b64decode(f.split(",", 1)[1]) for f in data["frames"]]
+    assert all(f.startswith(b"\x89PNG") for f in frames) and len(set(frames)) == 3
+    assert len(data["verdicts"]) == 3
+
+
+def test_twin_frames_match_the_live_render():
+    html = widgets.twin("scale", values=[0.5, 1.0], width=64, depth=10, seed=3)._repr_html_()
+    data = _twin_data(html)
+    for value, verdict in zip([0.5, 1.0], data["verdicts"]):
+        assert verdict == widgets.render(seed=3, width=64, depth=10, scale=value)[1]
+
+
+def test_twin_rejects_bad_parameters():
+    with pytest.raises(ValueError, match="param must be one of"):
+        widgets.twin("colour")
+    with pytest.raises(ValueError, match="must not be empty"):
+        widgets.twin("depth", values=[])
+
+
+def test_import_initlab_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, time; t = time.perf_counter(); import initlab, initlab.initializers, "
+            "initlab.propagation; dt = time.perf_counter() - t; "
+            "print(dt, any(m.split('.')[0] in {'tensorflow', 'keras', 'matplotlib'} for m in sys.modules))")
+    seconds, heavy = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                    check=True).stdout.split()
+    assert heavy == "False"
+    assert float(seconds) < 1.0
+
+
+def test_intro_claim_scale_near_sqrt2_turns_glorot_into_he_for_relu():
+    """The intro says: ReLU + glorot_uniform vanishes; near ×1.4 (√2) it stops vanishing."""
+    verdicts = {s: widgets.render(scale=s)[1] for s in (1.0, 1.2, 1.414, 2.0, 3.0)}
+    assert verdicts[1.0].startswith("vanishing") and verdicts[1.2].startswith("vanishing")
+    assert verdicts[1.414].startswith("healthy")
+    assert verdicts[2.0].startswith("exploding") and verdicts[3.0].startswith("exploding")
