@@ -5,9 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
 BOOK_READY := $(VENV)/.book-ready
+# One BLAS thread: on a small shared machine (CI, Binder) OpenBLAS' spinning threads are several
+# times slower than one, and the chapters' matrices are small.
+export OPENBLAS_NUM_THREADS ?= 1
 DEV_READY := $(VENV)/.dev-ready
 
-.PHONY: help book test lab bench clean
+.PHONY: help book test lab bench clean assignments grade
 
 help:
 	@echo "make book   build the HTML book into _build/html"
@@ -15,6 +18,9 @@ help:
 	@echo "make lab    open the chapters as notebooks in JupyterLab"
 	@echo "make bench  print the speed benchmarks"
 	@echo "make clean  remove _build (keeps .venv)"
+	@echo "make assignments             build student + autograder versions into _build/assignments"
+	@echo "make grade SUBMISSIONS=dir   grade a folder of notebooks into _build/grades"
+	@echo "                             (optional: ASSIGNMENT=a1 GRADES=dir JOBS=2 MASTERS=dir)"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Init Lab needs Python 3.11, found " + sys.version.split()[0] + "; set PYTHON=/path/to/python3.11"'
@@ -42,7 +48,16 @@ lab: $(BOOK_READY)
 	$(BIN)/jupyter lab book/
 
 bench: $(DEV_READY)
-	$(BIN)/python bench/bench_propagation.py
+	env -u OPENBLAS_NUM_THREADS $(BIN)/python bench/bench_propagation.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
+
+assignments: $(DEV_READY)
+	$(BIN)/python -m initlab.grading assign $(if $(MASTERS),--masters "$(MASTERS)")
+
+grade: $(DEV_READY)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [ASSIGNMENT=a1] [GRADES=_build/grades] [JOBS=2] [MASTERS=assignments]"; exit 2; }
+	$(BIN)/python -m initlab.grading grade "$(SUBMISSIONS)" --out "$(or $(GRADES),_build/grades)" \
+		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(MASTERS),--masters "$(MASTERS)")

@@ -16,7 +16,7 @@ pre-activations, the activations and the gradients.
 (a) ``propagation.simulate`` (which also computes the activation mean, dead units and saturation);
 (b) a minimal hand-written numpy loop (weights from ``rng.standard_normal`` times √(2/n), i.e. an
     untruncated normal, cheaper than he_normal's truncated one);
-(c) the explorer's update, compute + redraw: HOOK below, to be filled in with initlab.widgets;
+(c) the explorer's update, compute + redraw (initlab.widgets.Explorer.update);
 (d) the same statistics through Keras: a Sequential of Dense(use_bias=False,
     kernel_initializer=HeNormal) and ReLU layers, built anew each time (so the initialisation is
     counted), run eagerly under a tf.GradientTape with ``output_gradients``.
@@ -91,16 +91,27 @@ def run_numpy(depth, width, batch, seed):
 
 
 # ---------------------------------------------------------------------------------------------
-# (c) HOOK: the explorer's update time (compute + redraw).
-#
-# >>> HOOK (c) WIDGET UPDATE: fill this in once initlab.widgets exists. <<<
-# Return a callable ``update(depth, width, batch, seed)`` that performs one full explorer update
-# (simulate + predict_variance + redraw of the figure, e.g. into a PNG buffer) for the given
-# size, or None to leave the column out. The table then shows its median and checks it against
-# BUDGET_WIDGET_MS.
+# (c) The explorer's full update: simulate + theory + redraw into a PNG, as a slider move does.
 
 def make_widget_update():
-    return None
+    """One ``Explorer.update()`` at the given size (ReLU, he_normal), or None without ipywidgets."""
+    try:
+        from initlab.widgets import Explorer
+    except ImportError:
+        return None
+    explorers = {}
+
+    def update(depth, width, batch, seed):
+        if (depth, width) not in explorers:   # built once: the reader's widget already exists
+            explorers[depth, width] = Explorer(depth=min(depth, 100), width=min(width, 1024),
+                                               activation="relu", init="he_normal")
+        explorer = explorers[depth, width]
+        explorer.seed = seed
+        explorer.update()
+        s = explorer.simulation
+        return s.pre_std, s.act_std, s.grad_std
+
+    return update
 
 
 # ---------------------------------------------------------------------------------------------

@@ -105,6 +105,16 @@ def test_markdown_opens_with_jupytext_by_default(server):
     assert viewers.get("myst") == "Jupytext Notebook"
 
 
+def _decode(raw) -> dict:
+    """A websocket frame as a message dict. Messages with binary buffers (a widget's PNG, say)
+    come as Jupyter's binary frame: n (4 bytes), n offsets (4 bytes each), the JSON at offsets[0]."""
+    if isinstance(raw, str):
+        return json.loads(raw)
+    n = int.from_bytes(raw[:4], "big")
+    offsets = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(n)]
+    return json.loads(raw[offsets[0]:offsets[1] if n > 1 else None])
+
+
 def _execute(url: str, kernel_id: str, code: str) -> tuple[list[dict], int | None]:
     """Run one cell on the server's kernel over its websocket; return nbformat outputs."""
     ws = websocket.create_connection(
@@ -119,7 +129,7 @@ def _execute(url: str, kernel_id: str, code: str) -> tuple[list[dict], int | Non
     outputs, count = [], None
     try:
         while True:
-            msg = json.loads(ws.recv())
+            msg = _decode(ws.recv())
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]

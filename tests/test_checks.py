@@ -143,3 +143,249 @@ def test_feedback_displays_and_asserts():
     good.assert_passed()
     with pytest.raises(AssertionError, match="wrong <fan>"):
         bad.assert_passed()
+
+
+def test_linear_grad_ratio():
+    right = lambda w, v: math.sqrt(math.prod(n * x for n, x in zip(w[1:], v)))
+    assert checks.check_linear_grad_ratio(right).passed
+    # an alternative that runs the backward recursion layer by layer
+    def by_recursion(w, v):
+        r = 1.0
+        for l in range(len(v), 0, -1):
+            r *= w[l] * v[l - 1]
+        return r ** 0.5
+    assert checks.check_linear_grad_ratio(by_recursion).passed
+    for wrong, hint in [
+        (lambda w, v: math.sqrt(math.prod(n * x for n, x in zip(w[:-1], v))), "fan_out"),
+        (lambda w, v: math.prod(n * x for n, x in zip(w[1:], v)), "square root"),
+        (lambda w, v: 1 / right(w, v), "inverted"),
+        (lambda w, v: math.sqrt(math.prod(n * x for n, x in zip(w[2:], v[1:]))), "W_1"),
+        (lambda w, v: None, "return"),
+    ]:
+        feedback = checks.check_linear_grad_ratio(wrong)
+        assert not feedback.passed and hint in feedback.message, feedback.message
+    assert "check_linear_grad_ratio" in checks.__all__
+
+
+def test_check_uniform_variance_factor():
+    assert checks.check_uniform_variance_factor(lambda n, L: n * L**2 / 3).passed
+    assert checks.check_uniform_variance_factor(lambda n, L: n * (2 * L) ** 2 / 12).passed
+    assert checks.check_uniform_variance_factor(
+        lambda n, L: n * initializers.RandomUniform(-L, L).std((n, 1)) ** 2).passed
+    for wrong, hint in [
+        (lambda n, L: n * L**2, "forgot the /3"),
+        (lambda n, L: math.sqrt(n / 3) * L, "std"),
+        (lambda n, L: L**2 / 3, "multiply by fan_in"),
+        (lambda n, L: n * L**2 / 12, "(2L)²/12"),
+        (lambda n, L: n * L / 3, "square the limit"),
+        (lambda n, L: 3 / (n * L**2), "inverted"),
+        (lambda n, L: None, "return"),
+        (lambda n, L: 1 / 0, "ZeroDivisionError"),
+    ]:
+        feedback = checks.check_uniform_variance_factor(wrong)
+        assert not feedback.passed and hint in feedback.message, feedback.message
+    assert "check_uniform_variance_factor" in checks.__all__
+
+
+def test_check_leaky_gain():
+    assert checks.check_leaky_gain(lambda a: math.sqrt(2 / (1 + a * a))).passed
+    assert checks.check_leaky_gain(lambda a: initializers.gain("leaky_relu", a)).passed
+    assert "square root" in checks.check_leaky_gain(lambda a: 2 / (1 + a * a)).message
+    assert "1 + a²" in checks.check_leaky_gain(lambda a: math.sqrt(2 / (1 + a))).message
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5: LeCun and SELU
+
+def _selu(z, lam=None, alpha=None):
+    from initlab.propagation import SELU_ALPHA, SELU_LAMBDA
+    lam = SELU_LAMBDA if lam is None else lam
+    alpha = SELU_ALPHA if alpha is None else alpha
+    return lam * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+
+
+def test_selu_exact_moments_are_the_fixed_point():
+    m1, m2, m4 = checks._selu_exact_moments()
+    assert abs(m1) < 1e-12 and abs(m2 - 1) < 1e-12
+    z = np.random.default_rng(0).standard_normal(2_000_000)
+    assert np.mean(_selu(z) ** 4) == pytest.approx(m4, rel=0.01)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_check_selu_fixed_point_accepts_monte_carlo(seed):
+    z = np.random.default_rng(seed).standard_normal(1_000_000)
+    s = _selu(z)
+    assert checks.check_selu_fixed_point((s.mean(), np.mean(s**2))).passed
+    assert checks.check_selu_fixed_point([s.mean(), s.var()]).passed       # Var = E[·²] at mean 0
+    assert checks.check_selu_fixed_point(np.array([0.0, 1.0])).passed
+
+
+@pytest.mark.parametrize("make, hint", [
+    (lambda z: _selu(z, 1.0, 1.0), "ELU"),
+    (lambda z: _selu(z, 1.0), "left out the factor λ"),
+    (lambda z: np.where(z > 0, _selu(z), _selu(z) / 1.0507009873554805), "negative branch too"),
+    (lambda z: _selu(z, 1.6732632423543772, 1.0507009873554805), "swapped"),
+    (lambda z: 1.0507009873554805 * np.where(z > 0, z, 1.6732632423543772 * np.exp(np.minimum(z, 0))), "not λα·e^z"),
+    (lambda z: _selu(np.random.default_rng(9).random(z.size)), "not uniform"),
+    (lambda z: _selu(math.sqrt(2) * z), "variance 1, not 2"),
+    (lambda z: np.maximum(z, 0), "ReLU"),
+])
+def test_check_selu_fixed_point_names_the_mistake(make, hint):
+    z = np.random.default_rng(5).standard_normal(1_000_000)
+    s = make(z)
+    feedback = checks.check_selu_fixed_point((s.mean(), np.mean(s**2)))
+    assert not feedback.passed and hint in feedback.message, feedback.message
+
+
+def test_check_selu_fixed_point_bad_input():
+    assert "None" in checks.check_selu_fixed_point(None).message
+    assert "pair" in checks.check_selu_fixed_point(0.5).message
+    assert "pair" in checks.check_selu_fixed_point((1, 2, 3)).message
+    assert "not finite" in checks.check_selu_fixed_point((float("nan"), 1.0)).message
+    assert not checks.check_selu_fixed_point((0.0, 1.02)).passed
+    assert not checks.check_selu_fixed_point((0.02, 1.0)).passed
+
+
+def test_selu_scale_tolerance_is_the_theory_band():
+    from initlab.propagation import predict_variance
+    lo, hi = checks.selu_scale_tolerance()
+    assert 0.98 < lo < 0.99 < 1.01 < hi < 1.02
+    var = lambda s: predict_variance(100, 512, "selu", "lecun_normal", scale=s).act_std[-1] ** 2
+    assert var(lo) == pytest.approx(0.9, abs=1e-6) and var(hi) == pytest.approx(1.1, abs=1e-6)
+
+
+def test_check_selu_scale():
+    for good in (1, 1.0, np.float32(1.0), 0.99, 1.01, np.array(1.005)):
+        assert checks.check_selu_scale(good).passed, good
+    for value, hint in [(math.sqrt(2), "He"), (1.414, "He"), (0.75, "PyTorch"), (math.sqrt(0.5), "collapses"),
+                        (1.0507, "λ"), (0.9517, "λ"), (5 / 3, "tanh"), (1.2, "too large"),
+                        (0.9, "too small"), (1 / 512, "not with a variance"), (-1.0, "positive"),
+                        (None, "None"), ("1", "single number"), (float("inf"), "finite")]:
+        feedback = checks.check_selu_scale(value)
+        assert not feedback.passed and hint in feedback.message, (value, feedback.message)
+    assert {"check_selu_fixed_point", "check_selu_scale"} <= set(checks.__all__)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coursework checks (assignments/)
+
+def test_check_vanish_depth():
+    assert checks.check_vanish_depth(10, 500, 0.01).passed          # 0.2236**10 < 1e-6 < 0.2236**9
+    assert checks.check_vanish_depth(np.int64(10), 500, 0.01).passed
+    for answer, hint in [(5, "variance factor"), (9, "still"), (11, "one layer too many"),
+                         (9.5, "whole number"), ("10", "whole number"), (True, "whole number")]:
+        feedback = checks.check_vanish_depth(answer, 500, 0.01)
+        assert not feedback.passed and hint in feedback.message, (answer, feedback.message)
+    with pytest.raises(ValueError, match="vanish"):
+        checks.check_vanish_depth(3, 500, 0.1)
+
+
+def test_check_layer_stds_by_activation():
+    widths = [784, 256, 128, 10]
+    shapes = list(zip(widths[:-1], widths[1:]))
+    for activation, reference in [("relu", he_std), ("tanh", glorot_std), ("selu", lecun_std)]:
+        assert checks.check_layer_stds([reference(s) for s in shapes], widths, activation).passed
+        assert checks.check_layer_stds(np.array([reference(s) for s in shapes]), widths, activation).passed
+    for answer, hint in [([glorot_std(s) for s in shapes], "those are glorot's"),
+                         ([he_std(s) ** 2 for s in shapes], "variance"),
+                         ([he_std(s) for s in shapes[:2]], "3 weight matrices"),
+                         ([he_std(s) for s in shapes[:2]] + [1.0], "layer 3"),
+                         (0.05, "list of numbers"), (["a", "b", "c"], "list of numbers")]:
+        feedback = checks.check_layer_stds(answer, widths, "relu")
+        assert not feedback.passed and hint in feedback.message, feedback.message
+    with pytest.raises(ValueError, match="activation"):
+        checks.check_layer_stds([], widths, "sigmoid")
+
+
+@pytest.fixture(scope="module")
+def keras():
+    from initlab.training import import_keras
+    return import_keras()
+
+
+def test_check_keras_model_judges_kernels_and_layers(keras):
+    L = keras.layers
+    schemes = {"relu": "he_uniform", "tanh": keras.initializers.GlorotNormal(), "selu": "lecun_normal"}
+
+    def good(widths, activation):
+        return keras.Sequential([keras.Input((widths[0],))] + [
+            L.Dense(n, activation=activation, kernel_initializer=schemes[activation]) for n in widths[1:]])
+
+    def custom(widths, activation):                  # a plain function with the right statistics
+        scale = {"relu": 2.0, "tanh": None, "selu": 1.0}[activation]
+        def init(shape, dtype=None):
+            fan_in, fan_out = shape
+            var = 2 / (fan_in + fan_out) if scale is None else scale / fan_in
+            return np.random.default_rng(fan_in).normal(0, math.sqrt(var), shape).astype("float32")
+        return keras.Sequential([keras.Input((widths[0],))] + [
+            L.Dense(n, activation=activation, kernel_initializer=init) for n in widths[1:]])
+
+    def default(widths, activation):
+        return keras.Sequential([keras.Input((widths[0],))] + [L.Dense(n, activation=activation) for n in widths[1:]])
+
+    assert checks.check_keras_model(good, [20, 40, 30], "relu").passed
+    assert checks.check_keras_model(custom).passed
+    for build, hint in [(default, "Dense's default"), (lambda w, a: good(w[:-1], a), "layers with a kernel"),
+                        (lambda w, a: good(w, "relu"), "activation"), (lambda w, a: None, "Keras model"),
+                        (lambda w, a: 1 / 0, "ZeroDivisionError")]:
+        feedback = checks.check_keras_model(build)
+        assert not feedback.passed and hint in feedback.message, feedback.message
+
+
+def test_check_keras_defaults(keras):
+    right = {"Dense.kernel": "glorot_uniform", "Dense.bias": "zeros", "Conv2D.kernel": "GlorotUniform",
+             "LSTM.recurrent": "orthogonal", "Embedding.embeddings": "uniform"}
+    assert checks.check_keras_defaults(right).passed
+    for key, wrong, hint in [("Dense.kernel", "he_normal", "does not choose by activation"),
+                             ("LSTM.recurrent", "glorot_uniform", "orthogonal"),
+                             ("Embedding.embeddings", "no_such_init", "knows no initializer")]:
+        feedback = checks.check_keras_defaults(dict(right, **{key: wrong}))
+        assert not feedback.passed and hint in feedback.message, feedback.message
+    assert "no entry for Dense.bias" in checks.check_keras_defaults({"Dense.kernel": "zeros"}).message
+
+
+def test_check_seed_reuse(keras):
+    L, I = keras.layers, keras.initializers
+
+    def model(width, first, second):
+        return keras.Sequential([keras.Input((width,)), L.Dense(width, kernel_initializer=first),
+                                 L.Dense(width, kernel_initializer=second)])
+
+    def pitfall(width, seed):
+        init = I.GlorotUniform(seed=seed)
+        return model(width, init, init)
+
+    def two_seeds(width, seed):
+        return model(width, I.GlorotUniform(seed=seed), I.GlorotUniform(seed=seed + 1))
+
+    def seed_generator(width, seed):
+        generator = keras.random.SeedGenerator(seed)
+        return model(width, I.GlorotUniform(seed=generator), I.GlorotUniform(seed=generator))
+
+    assert checks.check_seed_reuse(pitfall, two_seeds).passed
+    assert checks.check_seed_reuse(pitfall, seed_generator, width=16, seed=3).passed
+    for builds, hint in [((two_seeds, two_seeds), "not the pitfall"), ((pitfall, pitfall), "identical kernels"),
+                         ((pitfall, lambda w, s: model(w, "glorot_uniform", "glorot_uniform")), "not reproducible"),
+                         ((pitfall, lambda w, s: two_seeds(w, 1)), "ignores its seed"),
+                         ((pitfall, lambda w, s: model(w + 1, "zeros", "zeros")), "two Dense(32)")]:
+        feedback = checks.check_seed_reuse(*builds)
+        assert not feedback.passed and hint in feedback.message, feedback.message
+
+
+def test_check_variance_scaling(keras):
+    VS = keras.initializers.VarianceScaling
+    assert checks.check_variance_scaling(VS(2.0, "fan_in", "uniform"), "he_uniform").passed
+    assert checks.check_variance_scaling(VS(1.0, "fan_avg", "normal"), "glorot_normal").passed
+    assert checks.check_variance_scaling(keras.initializers.LecunNormal(), "lecun_normal").passed
+    assert checks.check_variance_scaling(                 # a custom function with the right samples
+        lambda shape, dtype=None: np.random.default_rng(0).uniform(-1, 1, shape) * math.sqrt(6 / compute_fans(shape)[0]),
+        "he_uniform").passed
+    for init, name, hint in [(VS(2.0, "fan_in", "untruncated_normal"), "he_normal", "truncated normal"),
+                             (VS(1.0, "fan_in", "uniform"), "he_uniform", "scale"),
+                             (VS(2.0, "fan_avg", "uniform"), "he_uniform", "mode"),
+                             (keras.initializers.GlorotNormal(), "he_normal", "not he_normal"),
+                             (lambda shape, dtype=None: np.zeros(shape), "lecun_uniform", "samples")]:
+        feedback = checks.check_variance_scaling(init, name)
+        assert not feedback.passed and hint in feedback.message, feedback.message
+    assert {"check_keras_model", "check_variance_scaling", "check_seed_reuse"} <= set(checks.__all__)
+

@@ -561,7 +561,8 @@ def test_benchmark_script_runs(capsys):
     spec = importlib.util.spec_from_file_location("bench_propagation", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.make_widget_update() is None          # the (c) hook, still empty
+    update = bench.make_widget_update()                 # (c): one explorer update
+    assert all(v.shape == (4,) for v in update(4, 32, 16, 0))
     pre, act, grad = bench.run_numpy(4, 32, 16, 0)
     ours = bench.run_ours(4, 32, 16, 0)
     assert all(np.isfinite(v).all() and v.shape == (4,) for v in (pre, act, grad, *ours))

@@ -1,8 +1,16 @@
 """Init Lab: the helper package behind the course on neural-network weight initialization.
 
-Modules, one idea each:
+One module per idea:
 
-* :mod:`initlab.initializers`: fans, gains, the variance-scaling core and its named presets.
+* :mod:`initlab.initializers`: fans, gains, the variance-scaling core and its named presets;
+* :mod:`initlab.propagation`: a deep network's forward and backward statistics, simulated and
+  predicted;
+* :mod:`initlab.widgets`: the break-it / fix-it explorer and its kernel-free twin;
+* :mod:`initlab.tinynet`: a tiny numpy classifier for the symmetry experiments;
+* :mod:`initlab.data` and :mod:`initlab.training`: the offline digits data and small Keras runs;
+* :mod:`initlab.checks`: exercise feedback, shared by the chapters and the autograder;
+* :mod:`initlab.coursework`, :mod:`initlab.grading`, :mod:`initlab.sandbox`: assignments and
+  offline grading for instructors.
 
 ``import initlab`` is light: it imports neither TensorFlow nor matplotlib.
 """

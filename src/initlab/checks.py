@@ -195,6 +195,8 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
         w, bad = _call(student, shape, np.random.default_rng(seed))
         if bad is not None:
             return bad
+        if w is None:
+            return _fail("your function returned None: did you forget to `return` the array?")
         try:
             w = np.asarray(w, dtype=np.float64)
         except (TypeError, ValueError):
@@ -206,6 +208,9 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
             return _fail("your weights contain inf or NaN.")
         n, sigma = w.size, _target_std(scheme, shape)
         mean, std = float(w.mean()), float(w.std())
+        if std == 0:
+            return _fail(f"every weight you drew equals {mean:.3g}: a constant cannot break the "
+                         f"symmetry between units (chapter 1). Draw random values.")
         if abs(mean) > Z * sigma / math.sqrt(n):
             return _fail(f"your weights have mean {mean:.3g}; they must be centred on 0 "
                          f"(std of the mean allows ±{Z * sigma / math.sqrt(n):.2g}). "
@@ -374,3 +379,506 @@ def check_linear_std_ratio(student) -> Feedback:
         (lambda w, v: math.sqrt(prod(w[1:], v)), "layer l sums over its n_{l−1} inputs (fan_in), not its n_l outputs."),
         (lambda w, v: math.sqrt(sum(n * x for n, x in zip(w[:-1], v))), "the per-layer factors multiply, they don't add."),
     ], "std ratio", rtol=1e-4)
+
+
+def check_linear_grad_ratio(student) -> Feedback:
+    """Check ``student(widths, weight_vars)``: in a linear net, the std of the gradient that reaches
+    the input, ∂L/∂x, over the std of ∂L/∂z_L, √(∏ n_l·v_l) for l = 1..L: going back through W_l
+    (shape n_{l−1} × n_l) sums over its n_l outputs, its fan_out. Same arguments as
+    :func:`check_linear_std_ratio`: ``widths = [n_0, ..., n_L]``, ``weight_vars[l−1] = v_l``."""
+    rng = np.random.default_rng(5)
+    cases = []
+    for _ in range(6):
+        depth = int(rng.integers(2, 8))
+        widths = [int(v) for v in rng.integers(5, 500, size=depth + 1)]
+        cases.append((widths, [float(v) for v in rng.uniform(0.5, 1.5, size=depth) / np.array(widths[1:])]))
+    prod = lambda ns, vs: math.prod(n * v for n, v in zip(ns, vs))
+    return _compare(student, cases, lambda w, v: math.sqrt(prod(w[1:], v)), [
+        (lambda w, v: prod(w[1:], v), "that is the variance ratio; the std ratio is its square root."),
+        (lambda w, v: math.sqrt(prod(w[:-1], v)), "that is the forward ratio: going back through W_l "
+         "sums over its n_l outputs (fan_out), not its n_{l−1} inputs."),
+        (lambda w, v: 1 / math.sqrt(prod(w[1:], v)), "you inverted the ratio: it is std(∂L/∂x) over std(∂L/∂z_L)."),
+        (lambda w, v: math.sqrt(prod(w[2:], v[1:])), "that stops at ∂L/∂z_1 (simulate's grad_ratio); the "
+         "gradient reaching x also goes back through W_1, so include n_1·v_1."),
+        (lambda w, v: math.sqrt(sum(n * x for n, x in zip(w[1:], v))), "the per-layer factors multiply, they don't add."),
+    ], "std ratio", rtol=1e-4)
+
+
+__all__ += ["check_linear_grad_ratio"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 3: Xavier/Glorot
+
+def check_uniform_variance_factor(student) -> Feedback:
+    """Check ``student(fan_in, limit)``: the factor by which a linear layer with ``fan_in`` inputs
+    and U[−limit, limit] weights multiplies the variance of its (zero-mean) input, fan_in·limit²/3.
+
+    For Glorot & Bengio (2010)'s "standard" limit 1/√fan_in it is 1/3 at every width (their
+    n·Var W = 1/3); the cases include that limit and arbitrary ones.
+    """
+    rng = np.random.default_rng(6)
+    cases = [(n, 1 / math.sqrt(n)) for n in (10, 256, 1000)]
+    cases += [(int(rng.integers(5, 2000)), float(rng.uniform(0.01, 0.5))) for _ in range(5)]
+    return _compare(student, cases, lambda n, L: n * L * L / 3, [
+        (lambda n, L: n * L * L, "the variance of U[−L, L] is L²/3, not L²: you forgot the /3."),
+        (lambda n, L: math.sqrt(n / 3) * L, "that is the factor on the std; the variance factor is its "
+         "square, fan_in·L²/3."),
+        (lambda n, L: L * L / 3, "that is Var w alone: each output sums fan_in products w·x, and their "
+         "variances add, so multiply by fan_in."),
+        (lambda n, L: n * L * L / 12, "U[−L, L] has width 2L, so its variance is (2L)²/12 = L²/3, not L²/12."),
+        (lambda n, L: n * L / 3, "square the limit: Var w = L²/3."),
+        (lambda n, L: 3 / (n * L * L), "you inverted the factor: it is fan_in·Var w = fan_in·L²/3."),
+    ], "variance factor", rtol=1e-4)
+
+
+__all__ += ["check_uniform_variance_factor"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5: LeCun and SELU
+
+def _selu_exact_moments():
+    """(E[selu(z)], E[selu(z)²], E[selu(z)⁴]) for z ~ N(0, 1), in closed form (Klambauer et al.
+    2017): with Φ the normal cdf, E[z; z>0] = 1/√(2π), E[e^z; z≤0] = e^{1/2}Φ(−1),
+    E[e^{2z}; z≤0] = e²Φ(−2), E[e^{kz}; z≤0] = e^{k²/2}Φ(−k)."""
+    from .propagation import SELU_ALPHA as a, SELU_LAMBDA as lam
+    phi = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))
+    ek = lambda k: math.exp(k * k / 2) * phi(-k)            # E[e^{kz}; z <= 0]
+    # E[(e^z − 1)^m; z <= 0] by the binomial theorem
+    neg = lambda m: sum(math.comb(m, j) * (-1) ** (m - j) * (ek(j) if j else 0.5) for j in range(m + 1))
+    pos = {1: 1 / math.sqrt(2 * math.pi), 2: 0.5, 4: 1.5}   # E[z^m; z > 0]
+    return tuple(lam ** m * (pos[m] + a ** m * neg(m)) for m in (1, 2, 4))
+
+
+def check_selu_fixed_point(answer) -> Feedback:
+    """Check ``answer = (E[selu(z)], E[selu(z)²])`` for z ~ N(0, 1): SELU's fixed point (0, 1).
+
+    Klambauer et al. (2017) chose α and λ so that a unit-variance Gaussian input gives an output
+    of mean 0 and second moment 1. A Monte-Carlo estimate from 10⁶ samples is accepted: the
+    tolerance is five standard errors at n = 10⁶ (std of selu(z) = 1, of selu(z)² ≈ 1.23), i.e.
+    ±0.005 on the mean and ±0.0062 on the second moment.
+    """
+    if answer is None:
+        return _fail("your answer is None: estimate the pair (E[selu(z)], E[selu(z)²]) from samples "
+                     "z ~ N(0, 1) and pass it in.")
+    try:
+        mean, second = (float(v) for v in answer)
+    except (TypeError, ValueError):
+        return _fail("answer with a pair of numbers: (E[selu(z)], E[selu(z)²]) for z ~ N(0, 1)")
+    if not (math.isfinite(mean) and math.isfinite(second)):
+        return _fail(f"your estimates ({mean}, {second}) are not finite numbers.")
+    m1, m2, m4 = _selu_exact_moments()
+    n = 10**6
+    tol_mean, tol_second = Z * math.sqrt((m2 - m1 * m1) / n), Z * math.sqrt((m4 - m2 * m2) / n)
+    start = f"you found E[selu(z)] = {mean:.4g}, E[selu(z)²] = {second:.4g}"
+    # Values produced by typical mistakes (computed with 4·10⁶ samples; closed form where easy).
+    mistakes = [
+        ((0.1603, 0.6447), "that is ELU (α = λ = 1), not SELU: use α ≈ 1.6733 and λ ≈ 1.0507."),
+        ((0.0, 1 / 1.0507009873554805 ** 2), "you left out the factor λ ≈ 1.0507 that multiplies both branches."),
+        ((0.0200, 0.9574), "λ multiplies the negative branch too: selu(z) = λ·α(e^z − 1) for z ≤ 0."),
+        ((0.2480, 1.8472), "α and λ are swapped: α ≈ 1.6733 is inside the negative branch, λ ≈ 1.0507 outside."),
+        ((0.8793, 1.0720), "the negative branch is λα(e^z − 1), not λα·e^z: it must be 0 at z = 0."),
+        ((0.5253, 0.3680), "z must be a standard normal (rng.standard_normal), not uniform on [0, 1)."),
+        ((0.0893, 1.7219), "z must have variance 1, not 2: the fixed point is for unit-variance inputs."),
+        ((0.3989, 0.5), "that is ReLU: SELU keeps a negative branch λα(e^z − 1)."),
+    ]
+    for (wm, ws), hint in mistakes:
+        if abs(mean - wm) <= 3 * tol_mean and abs(second - ws) <= 3 * tol_second:
+            return _fail(f"{start}: {hint}")
+    if abs(mean - m1) > tol_mean:
+        return _fail(f"{start}; E[selu(z)] should be 0 (within ±{tol_mean:.2g} for 10⁶ samples). "
+                     f"Check the formula of selu and that z ~ N(0, 1).")
+    if abs(second - m2) > tol_second:
+        return _fail(f"{start}; E[selu(z)²] should be 1 (within ±{tol_second:.2g} for 10⁶ samples). "
+                     f"Check the formula of selu, that z ~ N(0, 1), and use at least 10⁶ samples.")
+    return _ok(f"{start}: mean 0 and second moment 1 (so variance 1 too), the fixed point the "
+               f"constants α and λ were solved for.")
+
+
+_SELU_SCALE_DEPTH, _SELU_SCALE_WIDTH, _SELU_SCALE_BAND = 100, 512, (0.9, 1.1)
+
+
+def _selu_variance_at_depth(scale):
+    from .propagation import predict_variance
+    p = predict_variance(_SELU_SCALE_DEPTH, _SELU_SCALE_WIDTH, "selu", "lecun_normal", scale=scale)
+    return float(p.act_std[-1] ** 2)
+
+
+_SELU_SCALE_CACHE = []
+
+
+def selu_scale_tolerance() -> tuple[float, float]:
+    """The multipliers s on ``lecun_normal`` weights (Var w = s²/n) for which the mean-field theory
+    puts the activation variance of a 100-layer SELU network (width 512) within ±10 % of 1.
+
+    Found by bisection on :func:`initlab.propagation.predict_variance`; about (0.985, 1.013).
+    The band is narrow because the fixed point moves fast with s: the map q ↦ s²·E[selu(z)²] has
+    slope ≈ 0.78 at q = 1, so a change ε in s² moves the fixed point by ≈ ε/(1 − 0.78).
+    """
+    def solve(target, lo, hi):
+        for _ in range(32):
+            mid = (lo + hi) / 2
+            if (_selu_variance_at_depth(mid) < target) == (lo < hi):
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+    if not _SELU_SCALE_CACHE:
+        _SELU_SCALE_CACHE.append((solve(_SELU_SCALE_BAND[0], 0.8, 1.0), solve(_SELU_SCALE_BAND[1], 1.0, 1.2)))
+    return _SELU_SCALE_CACHE[0]
+
+
+def check_selu_scale(answer) -> Feedback:
+    """Check ``answer``: the multiplier s on ``lecun_normal`` weights that keeps a 100-layer SELU
+    network (width 512) at activation variance 1. Exact answer: s = 1, i.e. Var w = 1/n.
+
+    Accepted: any s in :func:`selu_scale_tolerance`, where the theory's variance at layer 100 is
+    within ±10 % of 1 (a grid search by simulation lands well inside it). Known wrong answers get
+    their own hint: He's √2, PyTorch's gain("selu") = 3/4, √0.5, λ, 1/λ and the tanh gain 5/3.
+    """
+    if answer is None:
+        return _fail("your answer is None: replace it with the scale you found (a number).")
+    s, bad = _number(answer, "your answer")
+    if bad is not None:
+        return bad
+    if s <= 0:
+        return _fail(f"the scale must be a positive multiplier on the weights, got {s:g}.")
+    lo, hi = selu_scale_tolerance()
+    if lo <= s <= hi:
+        near = "" if abs(s - 1) < 1e-9 else (f" (accepted: [{lo:.3f}, {hi:.3f}] keeps the variance "
+                                              f"within ±10 % of 1; the exact answer is s = 1)")
+        return _ok(f"s = {s:.4g} keeps the variance at 1{near}: Var w = 1/fan_in, i.e. lecun_normal, "
+                   f"the init for which α and λ were solved.")
+    var = _selu_variance_at_depth(s)
+    start = f"with s = {s:.4g} (Var w = {s * s:.3g}/n) the theory gives variance {var:.3g} at layer 100"
+    if s < 0.1:
+        return _fail(f"{start}. Answer with the multiplier on lecun_normal's weights (1 means "
+                     f"lecun_normal unchanged), not with a variance or a std such as 1/√n.")
+    hints = [
+        (math.sqrt(2), "√2 is He's factor (Var w = 2/n) for ReLU, which zeroes half of its input. "
+                       "SELU keeps both halves: its variance grows by ≈ λ² ≈ 1.10 per layer."),
+        (0.75, "3/4 is PyTorch's gain('selu'): it trades the fixed point for steadier gradients in "
+               "rectangular layers. Self-normalization needs gain 1 (nonlinearity='linear')."),
+        (math.sqrt(0.5), "Var w = 0.5/n is too small: the variance collapses to a tiny fixed point."),
+        (1.0507009873554805, "λ ≈ 1.0507 is already inside selu; the weights need no extra factor."),
+        (1 / 1.0507009873554805, "λ ≈ 1.0507 is part of selu's design, not something to divide out."),
+        (5 / 3, "5/3 is PyTorch's gain for tanh, not for SELU."),
+    ]
+    for value, hint in hints:
+        if abs(s - value) <= 0.01 * value:
+            return _fail(f"{start}: {hint}")
+    direction = "too large: the variance settles above 1" if s > hi else "too small: the variance settles below 1"
+    return _fail(f"{start}, {direction}. Try predict_variance or simulate over a few scales.")
+
+
+__all__ += ["check_selu_fixed_point", "check_selu_scale", "selu_scale_tolerance"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 4: He/Kaiming
+
+def check_leaky_gain(student) -> Feedback:
+    """Check ``student(a)``: the gain of a leaky ReLU with negative slope a, √(2/(1 + a²))."""
+    cases = [(a,) for a in (0.0, 0.01, 0.1, 0.2, 0.5, 1.0, 3.0)]
+    return _compare(student, cases, lambda a: math.sqrt(2 / (1 + a * a)), [
+        (lambda a: 2 / (1 + a * a), "that is g², the variance factor; the gain is its square root."),
+        (lambda a: math.sqrt(2 / (1 + a)), "the negative side contributes a²·½E[z²], so it is 1 + a², not 1 + a."),
+        (lambda a: math.sqrt(2), "that is the ReLU gain; the slope a gives back part of the negative half."),
+        (lambda a: math.sqrt(1 + a * a), "E[f(z)²] = ½(1 + a²)E[z²], so g² = 2/(1 + a²): you inverted it."),
+    ], "gain", rtol=1e-6)
+
+
+__all__ += ["check_leaky_gain"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Coursework (assignments/): per-student numbers, and Keras objects judged by their description
+# (initlab.coursework.describe), so a check runs the same on a live object and on a graded one.
+
+#: The scheme the course recommends for each activation.
+RECOMMENDED = {"relu": "he", "tanh": "glorot", "selu": "lecun"}
+_VARIANCE = {"he": "Var w = 2/fan_in", "glorot": "Var w = 2/(fan_in + fan_out)",
+             "lecun": "Var w = 1/fan_in", "he_fan_out": "Var w = 2/fan_out"}
+
+
+def _first_depth_below(factor, threshold):
+    depth, value = 1, factor
+    while value >= threshold:
+        depth, value = depth + 1, value * factor
+    return depth
+
+
+def check_vanish_depth(answer, width, sigma, threshold=1e-6) -> Feedback:
+    """Check ``answer``: the smallest depth d at which a unit-std signal through near-linear layers
+    of width ``width`` with N(0, σ²) weights has a std below ``threshold``, (√width·σ)^d < threshold."""
+    factor = math.sqrt(width) * sigma
+    if not 0 < factor < 1:
+        raise ValueError(f"√width·σ must be in (0, 1) for the signal to vanish, got {factor:g}")
+    if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, float, np.integer, np.floating)) \
+            or not float(answer).is_integer():
+        return _fail(f"the depth must be a whole number of layers, got {answer!r:.60}")
+    got, want = int(answer), _first_depth_below(factor, threshold)
+    if got == want:
+        return _ok(f"right: the std after {want} layers is {factor ** want:.3g} < {threshold:g}, "
+                   f"after {want - 1} it is still {factor ** (want - 1):.3g}.")
+    start = f"you answered {got}, but the std falls below {threshold:g} after {want} layers"
+    variance = width * sigma * sigma
+    if got == _first_depth_below(variance, threshold) and got != want:
+        return _fail(f"{start}: you used the variance factor n·σ² = {variance:.3g} per layer; the std "
+                     f"shrinks by √n·σ = {factor:.3g} per layer.")
+    if 0 < width * sigma < 1 and got == _first_depth_below(width * sigma, threshold):
+        return _fail(f"{start}: each layer multiplies the std by √n·σ, not n·σ.")
+    if got == want - 1:
+        return _fail(f"{start}: after {got} layers the std is still {factor ** got:.3g}, not below {threshold:g}.")
+    if got == want + 1:
+        return _fail(f"{start}: one layer too many, after {want} layers it is already {factor ** want:.3g}.")
+    return _fail(start + f" (each layer multiplies the std by √{width}·{sigma:g} = {factor:.4g}).")
+
+
+def check_layer_stds(answer, widths, activation) -> Feedback:
+    """Check ``answer``: one σ per weight matrix of a dense net of layer widths
+    ``widths = [n_0, ..., n_L]`` with the scheme the course recommends for ``activation``
+    (:data:`RECOMMENDED`: He for relu, Glorot for tanh, LeCun for selu)."""
+    if activation not in RECOMMENDED:
+        raise ValueError(f"activation must be one of {', '.join(RECOMMENDED)}, got {activation!r}")
+    scheme, shapes = RECOMMENDED[activation], list(zip(widths[:-1], widths[1:]))
+    if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__"):
+        return _fail(f"answer with a list of numbers, one σ per weight matrix; got {type(answer).__name__}")
+    try:
+        values = [float(v) for v in answer]
+    except (TypeError, ValueError):
+        return _fail("answer with a list of numbers, one σ per weight matrix")
+    if len(values) != len(shapes):
+        return _fail(f"{len(widths)} widths make {len(shapes)} weight matrices (widths[0] is the input), "
+                     f"so give {len(shapes)} values, not {len(values)}.")
+    want = [_target_std(scheme, s) for s in shapes]
+    if all(_close(v, w, 1e-4) for v, w in zip(values, want)):
+        return _ok(f"right: {scheme}'s σ for {activation}, {_VARIANCE[scheme]}, on each of the {len(shapes)} layers.")
+    for other in SCHEMES:
+        if other != scheme and all(_close(v, _target_std(other, s), 1e-4) for v, s in zip(values, shapes)):
+            return _fail(f"those are {other}'s σ ({_VARIANCE[other]}); for {activation} use {scheme}: "
+                         f"{_VARIANCE[scheme]}.")
+    for wrong, hint in _std_mistakes(scheme):
+        try:
+            if all(_close(v, wrong(s), 1e-4) for v, s in zip(values, shapes)):
+                return _fail(f"{scheme}'s σ for {activation}: {hint}")
+        except (ZeroDivisionError, ValueError):
+            continue
+    i = next(i for i, (v, w) in enumerate(zip(values, want)) if not _close(v, w, 1e-4))
+    return _fail(f"layer {i + 1} (weights {shapes[i]}): you gave σ = {values[i]:.4g}, {scheme}'s "
+                 f"({_VARIANCE[scheme]}) is {want[i]:.4g}.")
+
+
+_KERAS_SCHEME = {"HeNormal": "he", "HeUniform": "he", "GlorotNormal": "glorot",
+                 "GlorotUniform": "glorot", "LecunNormal": "lecun", "LecunUniform": "lecun"}
+_KERAS_CASES = (([64, 128, 32], "relu"), ([32, 64, 64], "tanh"), ([48, 96, 24], "selu"))
+
+
+def _keras_scheme(init) -> str | None:
+    """The scheme of a described Keras initializer: a name of :data:`SCHEMES`, "other" for another
+    variance scaling, None if it is not one (or unknown, e.g. a custom function)."""
+    if not isinstance(init, dict):
+        return None
+    cls, config = init.get("class"), init.get("config") or {}
+    if cls in _KERAS_SCHEME:
+        return _KERAS_SCHEME[cls]
+    if cls == "VarianceScaling":
+        for name, (scale, mode) in SCHEMES.items():
+            if _close(float(config.get("scale", 1.0)), scale) and config.get("mode", "fan_in") == mode:
+                return name
+        return "other"
+    return None
+
+
+def _model(model, what):
+    from .coursework import describe
+
+    description = describe(model)
+    if not isinstance(description, dict) or description.get("kind") != "model":
+        return None, _fail(f"{what} must return a Keras model (e.g. keras.Sequential), got "
+                           f"{type(model).__name__}")
+    return [layer for layer in description["layers"] if "kernel" in (layer.get("weights") or {})], None
+
+
+def check_keras_model(build, widths=None, activation=None) -> Feedback:
+    """Check ``build(widths, activation)`` returns a Keras model of ``len(widths) − 1`` Dense layers
+    of ``widths[1:]`` units with that activation, zero biases and kernels drawn with the scheme of
+    :data:`RECOMMENDED` (judged by the initializer's class when Keras names it, and always by the
+    kernels' std within five standard errors). Tried on (widths, activation) first if given,
+    then on three fixed cases, one per activation."""
+    cases = ([(list(widths), activation)] if widths is not None else []) + list(_KERAS_CASES)
+    for w, act in cases:
+        scheme, call = RECOMMENDED[act], f"build_model({list(w)}, {act!r})"
+        model, bad = _call(build, list(w), act)
+        if bad is not None:
+            return bad
+        dense, bad = _model(model, "build_model")
+        if bad is not None:
+            return bad
+        if len(dense) != len(w) - 1:
+            return _fail(f"{call} has {len(dense)} layers with a kernel, {list(w)} needs {len(w) - 1}: "
+                         f"widths[0] is the input size and each later width is one Dense layer.")
+        for i, (layer, shape) in enumerate(zip(dense, zip(w[:-1], w[1:])), 1):
+            kernel = np.asarray(layer["weights"]["kernel"], dtype=np.float64)
+            if kernel.shape != shape:
+                return _fail(f"{call}: layer {i} has a kernel of shape {kernel.shape}, expected {shape}.")
+            if layer.get("activation") != act:
+                return _fail(f"{call}: layer {i} has activation {layer.get('activation')!r}, expected {act!r}.")
+            init = (layer.get("initializers") or {}).get("kernel_initializer")
+            sigma, std = _target_std(scheme, shape), float(kernel.std())
+            found = _keras_scheme(init)
+            if found not in (None, scheme) or abs(std - sigma) > Z * sigma / math.sqrt(2 * kernel.size):
+                cls = (init or {}).get("class", "?")
+                hint = (" That is Dense's default, glorot_uniform, which Keras uses whatever the "
+                        "activation: pass kernel_initializer." if cls == "GlorotUniform" and scheme != "glorot"
+                        else f" Its initializer, {cls}, follows {found}'s scheme." if found in SCHEMES else "")
+                return _fail(f"{call}: layer {i}'s kernel has std {std:.4g}, but {scheme}'s σ for {shape} is "
+                             f"{sigma:.4g}: for {act} use {scheme}_normal or {scheme}_uniform.{hint}")
+            bias = (layer.get("weights") or {}).get("bias")
+            if bias is not None and np.any(np.asarray(bias) != 0):
+                return _fail(f"{call}: layer {i}'s biases are not zero; keep Keras' default bias_initializer='zeros'.")
+    return _ok(f"right on {len(cases)} networks: layers, activations, zero biases and "
+               f"{', '.join(sorted({RECOMMENDED[a] for _, a in cases}))} kernels.")
+
+
+#: The weights whose default initializer check_keras_defaults asks for.
+DEFAULT_KEYS = ("Dense.kernel", "Dense.bias", "Conv2D.kernel", "LSTM.recurrent", "Embedding.embeddings")
+
+
+def _keras_defaults(keras):
+    layers = keras.layers
+    lstm = layers.LSTM(4)
+    return {"Dense.kernel": layers.Dense(4, activation="relu").kernel_initializer,
+            "Dense.bias": layers.Dense(4).bias_initializer,
+            "Conv2D.kernel": layers.Conv2D(4, 3, activation="relu").kernel_initializer,
+            "LSTM.recurrent": getattr(lstm, "cell", lstm).recurrent_initializer,
+            "Embedding.embeddings": layers.Embedding(10, 4).embeddings_initializer}
+
+
+def check_keras_defaults(answer) -> Feedback:
+    """Check ``answer``: a dict from each key of :data:`DEFAULT_KEYS` (``"Dense.kernel"``, ...)
+    to the name of the initializer Keras uses by default. Any identifier that
+    ``keras.initializers.get`` turns into the same class and configuration is right; the truth is
+    read from the installed Keras."""
+    import re
+
+    if not isinstance(answer, dict):
+        return _fail(f"answer with a dict from {', '.join(DEFAULT_KEYS)} to initializer names")
+    missing = [k for k in DEFAULT_KEYS if k not in answer]
+    if missing:
+        return _fail(f"your dict has no entry for {', '.join(missing)}")
+    from .training import import_keras
+
+    keras = import_keras()
+    config = lambda init: {k: v for k, v in init.get_config().items() if k != "seed"}
+    for key, want in _keras_defaults(keras).items():
+        name = answer[key]
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", type(want).__name__).lower()
+        if not isinstance(name, str):
+            return _fail(f"{key}: give the initializer's name as a string, e.g. 'zeros'; got {name!r:.60}")
+        try:
+            got = keras.initializers.get(name)
+        except (ValueError, TypeError):
+            return _fail(f"{key}: Keras knows no initializer called {name!r}.")
+        if type(got) is type(want) and config(got) == config(want):
+            continue
+        hint = {"Dense.kernel": " Keras does not choose by activation: Dense(4, activation='relu') "
+                                "still starts from glorot_uniform.",
+                "Conv2D.kernel": " Conv layers share Dense's default, whatever the activation.",
+                "LSTM.recurrent": " The recurrent kernel is an orthogonal matrix by default.",
+                "Embedding.embeddings": " Embeddings default to a small uniform, U(−0.05, 0.05)."}.get(key, "")
+        return _fail(f"{key}: {name!r} is not Keras' default, {snake!r}.{hint}")
+    return _ok(f"right: all {len(DEFAULT_KEYS)} defaults match the installed Keras {keras.__version__}.")
+
+
+def check_seed_reuse(build_pitfall, build_fixed, width=32, seed=7) -> Feedback:
+    """Check two builders ``f(width, seed)`` of a model with two ``Dense(width)`` layers on a
+    ``width``-wide input: in ``build_pitfall`` one int-seeded initializer object serves both layers,
+    so their kernels are identical; ``build_fixed`` gives them different kernels, and stays
+    reproducible (the same seed, the same kernels) and seeded (another seed, other kernels)."""
+
+    def kernels(build, what, s):
+        model, bad = _call(build, width, s)
+        if bad is not None:
+            return None, bad
+        dense, bad = _model(model, what)
+        if bad is not None:
+            return None, bad
+        ks = [np.asarray(layer["weights"]["kernel"]) for layer in dense[:2]]
+        if len(ks) < 2 or any(k.shape != (width, width) for k in ks):
+            return None, _fail(f"{what}({width}, {s}) must have two Dense({width}) layers on a "
+                               f"{width}-wide input, so that both kernels are ({width}, {width}); it has "
+                               f"kernels of shapes {[k.shape for k in ks]}.")
+        return ks, None
+
+    pitfall, bad = kernels(build_pitfall, "build_pitfall", seed)
+    if bad is not None:
+        return bad
+    if not np.array_equal(pitfall[0], pitfall[1]):
+        return _fail("build_pitfall: the two kernels differ, so this is not the pitfall. Create ONE "
+                     "initializer object with an int seed, e.g. keras.initializers.GlorotUniform(seed=seed), "
+                     "and pass that same object to both layers.")
+    runs = []
+    for s in (seed, seed, seed + 1):
+        ks, bad = kernels(build_fixed, "build_fixed", s)
+        if bad is not None:
+            return bad
+        runs.append(ks)
+    if np.array_equal(runs[0][0], runs[0][1]):
+        return _fail("build_fixed: the two layers still get identical kernels. Give each layer its own "
+                     "initializer with its own seed (e.g. seed and seed + 1), or seed both with one "
+                     "keras.random.SeedGenerator(seed).")
+    if not all(np.array_equal(a, b) for a, b in zip(runs[0], runs[1])):
+        return _fail(f"build_fixed is not reproducible: two calls with seed {seed} gave different kernels. "
+                     f"Keep the initializers seeded.")
+    if np.array_equal(runs[0][0], runs[2][0]) and np.array_equal(runs[0][1], runs[2][1]):
+        return _fail(f"build_fixed ignores its seed: seeds {seed} and {seed + 1} gave the same kernels.")
+    return _ok("right: the reused seeded object copies one kernel into both layers; your fix gives "
+               "different, reproducible kernels.")
+
+
+#: The (scheme, distribution) of each Keras variance-scaling preset name.
+KERAS_PRESETS = {f"{s}_{d}": (s, d) for s in ("he", "glorot", "lecun") for d in ("uniform", "normal")}
+
+
+def check_variance_scaling(init, name) -> Feedback:
+    """Check ``init`` equals the Keras preset ``name`` (e.g. ``"he_normal"``, see
+    :data:`KERAS_PRESETS`) written as ``keras.initializers.VarianceScaling(scale, mode,
+    distribution)``: its configuration when it has one, and its samples always
+    (:func:`check_sampler` on a dense and a conv shape)."""
+    import re
+
+    from .coursework import describe
+
+    if name not in KERAS_PRESETS:
+        raise ValueError(f"name must be one of {', '.join(KERAS_PRESETS)}, got {name!r}")
+    scheme, distribution = KERAS_PRESETS[name]
+    scale, mode = SCHEMES[scheme]
+    want = "truncated_normal" if distribution == "normal" else "uniform"
+    description = describe(init)
+    if isinstance(description, dict) and description.get("kind") == "initializer":
+        cls, config = description.get("class"), description.get("config") or {}
+        if cls == "VarianceScaling":
+            if not _close(float(config.get("scale", 1.0)), scale):
+                return _fail(f"scale={config.get('scale')}: {name} has scale={scale:g} ({_VARIANCE[scheme]}).")
+            if config.get("mode") != mode:
+                return _fail(f"mode={config.get('mode')!r}: {name} has mode={mode!r} ({_VARIANCE[scheme]}).")
+            if config.get("distribution") != want:
+                extra = (" Keras' *_normal presets draw from a truncated normal (cut at ±2σ₀, rescaled "
+                         "so the std is σ); 'normal' means the same in VarianceScaling."
+                         if config.get("distribution") == "untruncated_normal" else "")
+                return _fail(f"distribution={config.get('distribution')!r}: {name} uses {want!r}.{extra}")
+        elif cls in _KERAS_SCHEME and re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower() != name:
+            return _fail(f"that is {cls}, not {name}.")
+    with np.errstate(all="ignore"):                     # e.g. constant samples: std 0, kurtosis 0/0
+        feedback = check_sampler(lambda shape, rng: np.asarray(init(shape)), scheme, distribution)
+    if not feedback.passed:
+        return _fail(f"samples from your initializer: {feedback.message}")
+    return _ok(f"right: {name} = VarianceScaling(scale={scale:g}, mode={mode!r}, distribution={want!r}); "
+               f"its samples have the right shape, std and distribution.")
+
+
+__all__ += ["RECOMMENDED", "check_vanish_depth", "check_layer_stds", "check_keras_model",
+            "DEFAULT_KEYS", "check_keras_defaults", "check_seed_reuse", "KERAS_PRESETS",
+            "check_variance_scaling"]

@@ -1,14 +1,15 @@
 """Small classification data sets for the training chapters: offline by default.
 
-* ``"digits"`` (the default): scikit-learn's bundled 8×8 handwritten digits, 1797 samples, no
-  network needed. Each pixel (0–16) is divided by 16, so features lie in [0, 1]; the 8×8 image is
-  flattened to 64 float32 features. A fixed *stratified* split (``test_size=0.25``,
+* ``"digits"`` (the default): scikit-learn's bundled 8×8 handwritten digits (the test part of
+  the UCI "Optical Recognition of Handwritten Digits" set, Alpaydin & Kaynak 1998), 1797
+  samples, no network needed. Each pixel (0–16) is divided by 16, so features lie in [0, 1];
+  the 8×8 image is flattened to 64 float32 features. A fixed *stratified* split (``test_size=0.25``,
   ``random_state=0``) gives 1347 training and 450 test samples with the same class mix.
 * ``"mnist"``: 28×28 MNIST (LeCun et al. 1998) through ``keras.datasets.mnist.load_data()``,
   scaled by 1/255 and flattened to 784 float32 features, optionally subsampled (stratified) so
   training stays seconds-fast. It needs the network once (it is cached in
   ``~/.keras/datasets/mnist.npz``). When it cannot be had, :func:`load` falls back to digits
-  and says so in :attr:`Dataset.note`.
+  and says so in ``Dataset.note``.
 
 Use :func:`load` in chapters: ``data = initlab.data.load()``; ``print(data)`` shows a one-line
 summary including the note.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import numbers
 import os
 import socket
@@ -72,24 +74,35 @@ def _frozen(*arrays):
     return arrays
 
 
+def _check_number(name, value, integer=False):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}, "
+                        f"got {type(value).__name__} {value!r}")
+    return int(value) if integer else float(value)
+
+
 def _check_fraction(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
-    return float(value)
+    value = _check_number(name, value)
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {value!r}")
+    return value
 
 
 def _check_count(name, value, low, high):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+    value = _check_number(name, value, integer=True)
+    if not low <= value <= high:
         raise ValueError(f"{name} must be None or an int in [{low}, {high}], got {value!r}")
-    return int(value)
+    return value
 
 
 def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    seed = _check_number("seed", seed, integer=True)
+    if seed < 0:
         raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    return int(seed)
+    return seed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,10 +199,10 @@ def _subsample(x, y, n, seed):
 def _check_mnist_args(n_train, n_test, seed, timeout):
     n_train = _check_count("n_train", n_train, 10, 60_000)
     n_test = _check_count("n_test", n_test, 10, 10_000)
-    seed = _check_seed(seed)
-    if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0:
-        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    return n_train, n_test, seed, float(timeout)
+    seed, timeout = _check_seed(seed), _check_number("timeout", timeout)
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
+    return n_train, n_test, seed, timeout
 
 
 def load_mnist(n_train: int | None = 10_000, n_test: int | None = None, seed: int = 0,
@@ -202,12 +215,14 @@ def load_mnist(n_train: int | None = 10_000, n_test: int | None = None, seed: in
 
     Without a cached copy, the download host is first probed with a TCP connection that must open
     within ``timeout`` seconds, so an offline machine fails in about ``timeout`` seconds instead of
-    waiting for Keras' download to give up. Raises ``OSError`` (or whatever the download raises)
-    when MNIST cannot be had; :func:`load` turns that into a fallback to digits.
+    waiting for Keras' download to give up; during the download every socket operation times out
+    after ``max(timeout, 10)`` seconds, so a stalled transfer fails too. Raises ``OSError`` (or
+    whatever the download raises) when MNIST cannot be had; :func:`load` turns that into a
+    fallback to digits.
     """
     n_train, n_test, seed, timeout = _check_mnist_args(n_train, n_test, seed, timeout)
     if _cached_mnist_path() is None and not _reachable(MNIST_HOST, 443, timeout):
-        raise OSError(f"{MNIST_HOST} is not reachable within {timeout:g} s and MNIST is not cached")
+        raise OSError(f"no connection to {MNIST_HOST} within {timeout:g} s, and no cached copy")
     (x_train, y_train), (x_test, y_test) = _download_mnist(timeout)
     x_train, y_train = _subsample(x_train, y_train, n_train, seed)
     x_test, y_test = _subsample(x_test, y_test, n_test, seed)
@@ -232,7 +247,8 @@ def load(name: str = "digits", *, n_train: int | None = 10_000, n_test: int | No
     chapter keeps running; ``print(data)`` shows it. ``n_train``, ``n_test`` and ``timeout`` apply
     to MNIST only (see :func:`load_mnist`); ``seed`` fixes the split or subsample.
 
-    Raises ``ValueError`` for an unknown name (listing :data:`NAMES`) or bad arguments.
+    Raises ``ValueError`` for an unknown name (listing :data:`NAMES`), and ``ValueError`` or
+    ``TypeError`` for bad arguments, whatever the network does.
     """
     key = name.strip().lower() if isinstance(name, str) else None
     if key not in NAMES:

@@ -1,0 +1,352 @@
+"""Coursework: the assignments build, their student versions leak nothing, the reference solutions
+score 100 % for any student id, typical mistakes lose points with the right hint, and hostile
+submissions are contained without changing anyone else's score.
+
+The grading runs are the expensive part (a worker process per submission, TensorFlow for the
+Keras assignment), so each assignment is graded once, in one run holding every submission for it,
+and the tests read the results. Submissions are generated from the built reference notebook:
+no .ipynb file is committed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from initlab import coursework, grading, sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+MASTERS = ROOT / "assignments"
+NAMES = {"a1": "a1-what-not-to-do", "a2": "a2-xavier-he-lecun", "a3": "a3-keras"}
+LANDLOCK = sandbox.landlock_abi()
+IDS = ("ada.lovelace", "alan_turing")          # two students: different parameters, both 100 %
+FAST = grading.Limits(cell_timeout=8, call_timeout=5, budget=240, cpu=240)
+
+needs_landlock = pytest.mark.skipif(
+    not LANDLOCK and not os.environ.get("CI"),
+    reason="this kernel has no Landlock, so submissions cannot be sandboxed (required in CI)")
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """``make assignments`` without the verification step: the CLI, into a temporary folder."""
+    out = tmp_path_factory.mktemp("assignments")
+    start = time.monotonic()
+    assert grading.main(["assign", "--masters", str(MASTERS), "--out", str(out), "--no-verify"]) == 0
+    print(f"built {len(NAMES)} assignments in {time.monotonic() - start:.1f} s")
+    return {key: out / name for key, name in NAMES.items()}
+
+
+def reference(build: Path) -> dict:
+    return json.loads((build / "autograder" / f"{build.name}.ipynb").read_text())
+
+
+def submission(build, student_id, edits=(), insert=(), fmt="ipynb"):
+    """The reference notebook with STUDENT_ID set, each ``(old, new)`` edit applied to the one cell
+    holding ``old``, and each ``(after, source)`` code cell inserted after the cell holding
+    ``after``, as text in ``fmt``."""
+    nb = reference(build)
+    cells = nb["cells"]
+    edits = [('STUDENT_ID = "reference"', f"STUDENT_ID = {student_id!r}"), *edits]
+    for old, new in edits:
+        hits = [c for c in cells if old in "".join(c["source"])]
+        assert len(hits) == 1, f"{old!r} is in {len(hits)} cells of the {build.name} reference"
+        hits[0]["source"] = "".join(hits[0]["source"]).replace(old, new)
+    for after, source in insert:
+        at = next(i for i, c in enumerate(cells) if after in "".join(c["source"]))
+        cells.insert(at + 1, {"cell_type": "code", "id": f"inserted-{at}", "metadata": {},
+                              "source": source, "outputs": [], "execution_count": None})
+    text = json.dumps(nb)
+    return text if fmt == "ipynb" else jupytext.writes(jupytext.reads(text, "ipynb"), fmt)
+
+
+def write(folder: Path, student: str, text: str, suffix=".ipynb") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{student}{suffix}"
+    path.write_text(text)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Generation
+
+def test_assign_builds_student_and_autograder_versions(builds):
+    for key, build in builds.items():
+        student, autograder = build / "student", build / "autograder"
+        nb = json.loads((student / f"{build.name}.ipynb").read_text())
+        assert nb["metadata"]["otter"]["assignment_name"] == key
+        sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+        assert sources[0].startswith("# Initialize Otter") and "grader.check_all()" in sources[-1]
+        questions = sorted(p.stem for p in (autograder / "tests").glob("q*.py"))
+        assert questions and sorted(p.stem for p in (student / "tests").glob("q*.py")) == questions
+        assert all(f'grader.check("{q}")' in sources for q in questions)
+        assert "STUDENT_ID = ..." in "\n".join(sources)
+        assert (build / f"{build.name}-student.zip").stat().st_size > 1000
+    assert not list(MASTERS.glob("*.ipynb")), "the build must not leave notebooks next to the masters"
+
+
+def _marked(master: Path):
+    """(solution lines, hidden test names, public test names) of a master."""
+    notebook = jupytext.read(master)
+    solutions, hidden, public, other = set(), set(), set(), set()
+    in_solution = in_tests = False
+    for cell in notebook.cells:
+        source = cell.source
+        if cell.cell_type == "raw":
+            first = source.strip().splitlines()[0] if source.strip() else ""
+            in_solution = {"# BEGIN SOLUTION": True, "# END SOLUTION": False}.get(first, in_solution)
+            in_tests = {"# BEGIN TESTS": True, "# END TESTS": False}.get(first, in_tests)
+            continue
+        if in_tests:
+            names = re.findall(r"(?m)^def (\w+)\(", source)
+            (hidden if re.search(r"(?m)^hidden: true", source) else public).update(names)
+            continue
+        block = False
+        for line in source.splitlines():
+            text = line.strip()
+            if re.fullmatch(r"# BEGIN SOLUTION( NO PROMPT)?", text):
+                block = True
+            elif text == "# END SOLUTION":
+                block = False
+            elif block or text.endswith("# SOLUTION"):
+                solutions.add(text.removesuffix("# SOLUTION").strip())
+            elif cell.cell_type == "code" or in_solution:
+                other.add(text)
+    return {s for s in solutions - other if len(s) >= 10}, hidden, public
+
+
+@pytest.mark.parametrize("key", NAMES)
+def test_student_version_holds_no_solution_or_hidden_test(builds, key):
+    ExceptionTestFile = grading._import_otter().test_files.ExceptionTestFile
+    build = builds[key]
+    solutions, hidden, public = _marked(MASTERS / f"{build.name}.md")
+    assert solutions and hidden and public
+    student = build / "student"
+    text = "\n".join(p.read_text() for p in student.rglob("*") if p.is_file())
+    code = "\n".join("".join(c["source"]) for c in json.loads(
+        (student / f"{build.name}.ipynb").read_text())["cells"])
+    leaked = [s for s in solutions if s in code or s in text]
+    assert not leaked, f"solution lines in the student version of {key}: {leaked}"
+    assert not [h for h in hidden if re.search(rf"\b{h}\(", text)], f"hidden tests in the student version of {key}"
+    assert 'STUDENT_ID = "reference"' not in code
+    cases = [tc for p in (student / "tests").glob("*.py")
+             for tc in ExceptionTestFile.from_file(str(p)).test_cases]
+    assert cases and not any(tc.hidden for tc in cases) and len(cases) == len(public)
+    all_cases = [tc for p in (build / "autograder" / "tests").glob("*.py")
+                 for tc in ExceptionTestFile.from_file(str(p)).test_cases]
+    assert sum(tc.hidden for tc in all_cases) == len(hidden)
+
+
+def test_student_params_differ_between_students_and_are_stable():
+    for key in ("a1", "a2", "a3"):
+        a, b = (coursework.student_params(i, key) for i in IDS)
+        assert a != b and a == coursework.student_params(f" {IDS[0]} ", key)
+    with pytest.raises(ValueError, match="STUDENT_ID"):
+        coursework.student_params(..., "a1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Grading: one run per assignment
+
+#: Typical mistakes: (student, assignment, edits of the reference, {question: hint in its feedback}).
+WRONG = [
+    ("a1-mixed-up", "a1", [
+        ('learns = {"b2"} if params["activation"] in ("tanh", "relu") else {"W2", "b2"}',
+         'learns = {"W1", "b1", "W2", "b2"}'),
+        ("return (math.sqrt(n) * sigma) ** depth", "return (n * sigma**2) ** depth"),
+        ("return 3 / L**2", "return 1 / L**2"),
+        ("relu_ratios = (np.mean(r**2) / np.mean(z**2), r.var() / z.var())", "relu_ratios = (0.5, 0.5)"),
+        ("zip(widths[:-1], weight_vars)", "zip(widths[1:], weight_vars)"),
+        ("return shape[-2] * receptive_field, shape[-1] * receptive_field",
+         "return shape[-1] * receptive_field, shape[-2] * receptive_field"),
+    ], {"q1": "hidden layer gets no gradient", "q2": "variance factor", "q4": "L²/3, not L²",
+        "q5": "second moment that halves", "q6": "fan_in", "q7": "swapped"}),
+    ("a1-off-by-one", "a1", [("< 1e-6)  # SOLUTION", "< 1e-6) - 1  # SOLUTION")],
+     {"q3": "still"}),
+    ("a2-formulas", "a2", [
+        ("return math.sqrt(2 / (fan_in + fan_out))", "return math.sqrt(1 / (fan_in + fan_out))"),
+        ("return math.sqrt(2 / fans(shape)[0])", "return math.sqrt(2 / fans(shape)[1])"),
+        ("return 1 / math.sqrt(fans(shape)[0])", "return 1 / fans(shape)[0]"),
+    ], {"q1": "without the 2", "q3": "other fan", "q4": "variance σ²"}),
+    ("a2-no-sqrt3", "a2", [("limit = math.sqrt(3) * glorot_std(shape)", "limit = glorot_std(shape)"),
+                           ("size=shape)  # SOLUTION", "size=shape[::-1])  # SOLUTION"),
+                           ('std_for = {"relu": he_std, "tanh": glorot_std, "selu": lecun_std}',
+                            'std_for = {"relu": glorot_std, "tanh": he_std, "selu": glorot_std}')],
+     {"q2": "√3", "q3": "transposed", "q5": "those are"}),
+    ("a2-one-sided", "a2", [("rng.uniform(-limit, limit, size=shape)", "rng.uniform(0, limit, size=shape)")],
+     {"q2": "centred on 0"}),
+    ("a3-mistakes", "a3", [
+        ("kernel_initializer=init) for n in widths[1:]]", ") for n in widths[1:]]"),
+        ('"Dense.kernel": "glorot_uniform", ', '"Dense.kernel": "he_normal", '),
+        ("second = keras.initializers.GlorotUniform(seed=seed + 1)", "second = first"),
+        ('distribution = "truncated_normal" if', 'distribution = "untruncated_normal" if'),
+    ], {"q1": "Dense's default", "q2": "does not choose by activation",
+        "q3": "still get identical kernels", "q4": "truncated normal"}),
+]
+
+
+def _hostile(build: Path, folder: Path, victim: Path) -> dict:
+    """One submission per hostile behaviour: name -> (edits, inserted cells, expected total, note)."""
+    hidden_test = build / "autograder" / "tests" / "q1.py"
+    setup = 'params = coursework.student_params(STUDENT_ID, "a1")'
+    cases = {
+        "raises": ([("def fans(shape):", 'raise ValueError("no fans today")\ndef fans(shape):')], [],
+                   11, "raised ValueError: no fans today"),
+        "loops": ([], [(setup, "while True:\n    pass")], 12, "did not finish within 8 s"),
+        "loops-in-a-call": ([("return (math.sqrt(n) * sigma) ** depth", "while True:\n        pass")], [],
+                            9, "no answer within 5 s"),
+        "sys-exit": ([], [(setup, "import sys\nsys.exit(1)")], 12, "raised SystemExit: 1"),
+        "os-exit": ([], [(setup, "import os\nos._exit(0)")], 12, "ended the grading process"),
+        "prints-megabytes": ([], [(setup, 'print("spam " * 10_000_000)')], 12, "printed 47.7 MB"),
+        "huge-array": ([], [(setup, "big = np.ones((200_000, 200_000))")], 12, "raised MemoryError"),
+        "deletes-files": ([], [(setup, "import os, shutil\nfor p in os.listdir('.'):\n"
+                                       "    shutil.rmtree(p) if os.path.isdir(p) else os.remove(p)\n"
+                                       f"os.remove({str(victim)!r})")],
+                          12, "raised PermissionError"),
+        "reads-hidden-tests": ([], [(setup, f"secret = open({str(hidden_test)!r}).read()")], 12,
+                               f"raised PermissionError: [Errno 13] Permission denied: '{hidden_test}'"),
+        "reads-other-submission": ([], [(setup, f"answers = open({str(victim)!r}).read()")], 12,
+                                   "raised PermissionError"),
+        "patches-the-checks": ([("return shape[-2] * receptive_field, shape[-1] * receptive_field",
+                                 "return shape[-2], shape[-1]")],
+                               [(setup, "from initlab import checks\n"
+                                        "checks.check_fans = lambda f: checks.Feedback(True, 'trust me')")],
+                               11, None),
+        "raises-its-limits": ([], [(setup, "import resource\n"
+                                           "resource.setrlimit(resource.RLIMIT_AS, (-1, -1))")],
+                              12, "raised ValueError"),
+    }
+    if LANDLOCK >= 6:                    # signal scoping; without it a same-uid kill would succeed
+        cases["kills-the-grader"] = ([], [(setup, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")],
+                                     12, "raised PermissionError")
+    for name, (edits, insert, _, _) in cases.items():
+        write(folder, f"hostile-{name}", submission(build, f"mallory-{name}", edits, insert))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def graded(builds, tmp_path_factory):
+    """Every assignment graded once: the reference for two ids (one as .ipynb, one as .md), the
+    typical mistakes and, for a1, one submission per hostile behaviour."""
+    results, runs = {}, {}
+    for key, build in builds.items():
+        folder = tmp_path_factory.mktemp(f"submissions-{key}")
+        victim = write(folder, "ref-" + IDS[0], submission(build, IDS[0]))
+        write(folder, "ref-" + IDS[1], submission(build, IDS[1], fmt="md:myst"), suffix=".md")
+        for student, assignment, edits, _ in WRONG:
+            if assignment == key:
+                write(folder, student, submission(build, "bob", edits))
+        hostile = _hostile(build, folder, victim) if key == "a1" and LANDLOCK else {}
+        out = tmp_path_factory.mktemp(f"grades-{key}")
+        start = time.monotonic()
+        grades = grading.grade(folder, build, out, FAST if key != "a3" else grading.Limits(),
+                               jobs=2, masters_dir=MASTERS, require_landlock=bool(LANDLOCK))
+        runs[key] = (time.monotonic() - start, len(grades))
+        results[key] = ({g.student: g for g in grades}, hostile, out)
+    for key, (seconds, n) in runs.items():
+        print(f"{key}: graded {n} submissions in {seconds:.1f} s")
+    return results
+
+
+@pytest.mark.parametrize("key", NAMES)
+def test_reference_solution_scores_full_marks_for_any_student(graded, key):
+    grades, _, _ = graded[key]
+    for student_id in IDS:
+        g = grades[f"ref-{student_id}"]
+        assert g.total == g.possible > 0, g.feedback()
+        assert g.student_id == student_id
+        assert not [n for n in g.notes if "raised" in n or "stopped" in n], g.notes
+
+
+@pytest.mark.parametrize("student, key, edits, hints", WRONG, ids=[w[0] for w in WRONG])
+def test_typical_mistakes_lose_points_with_the_right_hint(graded, student, key, edits, hints):
+    g = graded[key][0][student]
+    for question, hint in hints.items():
+        score, possible = g.scores[question]
+        assert score < possible, f"{student} should lose points on {question}:\n{g.feedback()}"
+        messages = " ".join(t.message or "" for t in g.tests[question] if not t.passed)
+        assert hint in messages, f"{student}, {question}: no {hint!r} in {messages!r}"
+    lost = {q for q, (s, p) in g.scores.items() if s < p}
+    assert set(hints) <= lost
+    if len(edits) == 1:                         # one mistake costs one question, no more
+        assert lost == set(hints), g.feedback()
+
+
+@needs_landlock
+def test_hostile_submissions_are_contained(graded):
+    grades, hostile, out = graded["a1"]
+    assert hostile, "Landlock is required in CI"
+    for student_id in IDS:                      # graded in the same run, untouched
+        assert grades[f"ref-{student_id}"].total == 12
+    for name, (_, _, total, note) in hostile.items():
+        g = grades[f"hostile-{name}"]
+        assert g.total == total, f"{name}: {g.total} instead of {total}\n{g.feedback()}"
+        if note:
+            assert note in g.feedback(), f"{name}: no {note!r} in\n{g.feedback()}"
+    feedback = grades["hostile-patches-the-checks"].feedback()
+    assert "q7: 0 / 1" in feedback and "swapped" not in feedback and "receptive field" in feedback
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert set(rows) == set(grades) and rows["ref-" + IDS[0]]["total"] == "12"
+    assert rows["hostile-loops"]["q1"] == "2" and "time limit per cell" in rows["hostile-loops"]["notes"]
+    assert all((out / "feedback" / f"{s}.md").is_file() for s in grades)
+
+
+def test_report_flags_a_shared_student_id(graded, tmp_path):
+    grades = list(graded["a2"][0].values())
+    for g in grades:
+        if g.student.startswith("a2-"):
+            assert g.student_id == "bob" and any("also used by" in n for n in g.notes)
+    grading.write_report(grades, tmp_path)
+    header = next(csv.reader((tmp_path / "grades.csv").read_text().splitlines()))
+    assert header == ["student", "student_id", "q1", "q2", "q3", "q4", "q5", "total", "possible", "notes"]
+
+
+def test_make_grade_command_line(builds, tmp_path):
+    """``make grade SUBMISSIONS=...``: the assignment is read from the notebooks, the CSV and the
+    feedback land in the output folder."""
+    folder, out = tmp_path / "submissions", tmp_path / "grades"
+    write(folder, "carol", submission(builds["a2"], "carol"))
+    write(folder, "dave", submission(builds["a2"], "dave", [("return 1 / math.sqrt(fans(shape)[0])",
+                                                              "return 1 / math.sqrt(fans(shape)[1])")]))
+    args = ["grade", str(folder), "--builds", str(builds["a2"].parent), "--masters", str(MASTERS),
+            "--out", str(out), "--cell-timeout", "30", "--call-timeout", "10"]
+    assert grading.main(args + ([] if LANDLOCK else ["--allow-unsandboxed"])) == 0
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    assert rows["carol"]["total"] == rows["carol"]["possible"] == "11"
+    assert rows["dave"]["q4"] == "0" and rows["dave"]["total"] == "9"
+    assert "other fan" in (out / "feedback" / "dave.md").read_text()
+
+
+def test_unreadable_and_foreign_submissions_score_zero(builds, tmp_path):
+    folder = tmp_path / "subs"
+    write(folder, "garbage", "{ this is not json")
+    write(folder, "wrong-assignment", submission(builds["a2"], IDS[0]))
+    grades = {g.student: g for g in grading.grade(folder, builds["a1"], tmp_path / "out", FAST,
+                                                  require_landlock=bool(LANDLOCK))}
+    assert grades["garbage"].total == 0 and "could not be read" in grades["garbage"].notes[0]
+    assert grades["wrong-assignment"].total == 0 and "for assignment 'a2'" in grades["wrong-assignment"].notes[0]
+
+
+def test_wire_format_round_trips_data_and_refuses_code():
+    import numpy as np
+
+    value = {"a": (1, 2.5, float("nan")), 3: [np.arange(6.0).reshape(2, 3), np.float32(1.5), {"x", "y"}],
+             "rng": np.random.default_rng(7), "b": b"raw", "c": 1 + 2j, "none": None}
+    blobs = []
+    data = json.loads(json.dumps(sandbox.encode(value, blobs)))
+    back = sandbox.decode(data, blobs)
+    assert back["a"][:2] == (1, 2.5) and np.isnan(back["a"][2]) and back[3][2] == {"x", "y"}
+    assert np.array_equal(back[3][0], value[3][0]) and back[3][1].dtype == np.float32
+    assert back["rng"].random() == np.random.default_rng(7).random()
+    assert back["b"] == b"raw" and back["c"] == 1 + 2j
+    with pytest.raises(sandbox.ProtocolError):
+        sandbox.decode({"__array__": 0, "dtype": "O", "shape": [1]}, [b"\0" * 8])
+    with pytest.raises(TypeError):
+        sandbox.encode(lambda: 1, [])
