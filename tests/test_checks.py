@@ -389,3 +389,174 @@ def test_check_variance_scaling(keras):
         assert not feedback.passed and hint in feedback.message, feedback.message
     assert {"check_keras_model", "check_variance_scaling", "check_seed_reuse"} <= set(checks.__all__)
 
+
+def test_check_pytorch_default(keras):
+    K, VS = keras.initializers, keras.initializers.VarianceScaling
+    uniform = lambda scale: (lambda shape, dtype=None: np.random.default_rng(0).uniform(-1, 1, shape) * scale(shape))
+    fan_in = lambda shape: compute_fans(shape)[0]
+
+    class TorchDefault(K.Initializer):
+        def __init__(self, seed=None):
+            self.seed = seed
+
+        def __call__(self, shape, dtype=None):
+            limit = 1 / math.sqrt(fan_in(shape))
+            return keras.random.uniform(shape, -limit, limit, dtype=dtype, seed=self.seed)
+
+        def get_config(self):
+            return {"seed": self.seed}
+
+    class BadConfig(TorchDefault):
+        def get_config(self):
+            return {"sead": self.seed}
+
+    for good in (VS(1 / 3, "fan_in", "uniform", seed=0), TorchDefault(seed=1),
+                 uniform(lambda shape: 1 / math.sqrt(fan_in(shape)))):
+        feedback = checks.check_pytorch_default(good)
+        assert feedback.passed, feedback.message
+    assert "from_config" in checks.check_pytorch_default(TorchDefault(seed=1)).message
+    for init, hint in [(VS(1.0, "fan_in", "uniform", seed=0), "LeCun uniform"),
+                       (K.HeUniform(seed=0), "He uniform"),
+                       (K.GlorotUniform(seed=0), "glorot_uniform"),
+                       (VS(1 / 3, "fan_out", "uniform", seed=0), "fan_out"),
+                       (VS(1 / 3, "fan_in", "untruncated_normal", seed=0), "not uniform"),
+                       (uniform(lambda shape: 1 / math.sqrt(shape[0])), "kernel height"),
+                       (uniform(lambda shape: 1 / math.sqrt(shape[-2])), "receptive field"),
+                       (lambda shape, dtype=None: np.random.default_rng(0).uniform(0, 1, shape) / math.sqrt(fan_in(shape)),
+                        "centred"),
+                       (lambda shape, dtype=None: np.random.default_rng(0).uniform(-1, 1, shape[::-1]) / math.sqrt(fan_in(shape)),
+                        "transposed"),
+                       (BadConfig(seed=1), "get_config must return"),
+                       (K.Zeros(), "constant"), (None, "None"), (3, "callable"),
+                       (lambda shape, dtype=None: None, "return")]:
+        feedback = checks.check_pytorch_default(init)
+        assert not feedback.passed and hint in feedback.message, (hint, feedback.message)
+    assert "check_pytorch_default" in checks.__all__
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 7: check_choice, check_edge_of_chaos, check_lsuv
+
+@pytest.mark.parametrize("answer, activation, slope", [
+    (("he", "fan_in", math.sqrt(2)), "relu", None),
+    (("he_normal", "fan_out", 1.414), "relu", None),
+    ({"scheme": "kaiming", "mode": "fan_in", "gain": math.sqrt(2 / 1.04)}, "leaky_relu", 0.2),
+    (("he", "fan_in", math.sqrt(2 / 1.0625)), "prelu", None),              # He et al.'s a = 0.25
+    (("lecun_normal", "fan_in", 1.0), "selu", None),
+    (("glorot", "fan_avg", 1.0), "tanh", None),
+    (("lecun", "fan_in", 1.0), "tanh", None),
+    (("xavier_uniform", "fan_avg", 5 / 3), "tanh", None),                 # PyTorch's gain, with a remark
+    (("glorot", "fan_avg", 1.0), "softsign", None),
+    (("glorot", "fan_avg", 1.0), "linear", None),
+    (("glorot", "fan_avg", 1.0), "sigmoid", None),                        # with the caveat
+    (("he", "fan_in", math.sqrt(2)), "gelu", None),
+    (("he", "fan_in", 1.533), "gelu", None),
+    (("he", "fan_in", 1.677), "swish", None),
+])
+def test_check_choice_accepts_the_table(answer, activation, slope):
+    feedback = checks.check_choice(answer, activation, slope=slope)
+    assert feedback.passed, feedback.message
+    if activation == "sigmoid":
+        assert "Caveat" in feedback.message
+    if isinstance(answer, tuple) and answer[2] == 5 / 3:
+        assert "chaotic" in feedback.message
+
+
+@pytest.mark.parametrize("answer, activation, slope, hint", [
+    (None, "relu", None, "None"),
+    (("he", "fan_in"), "relu", None, "three things"),
+    (("uniform", "fan_in", 1.0), "relu", None, "unknown scheme"),
+    (("he", "fan_mean", 1.0), "relu", None, "unknown mode"),
+    (("he", "fan_in", None), "relu", None, "None"),
+    (("he", "fan_in", -1.0), "relu", None, "> 0"),
+    (("glorot", "fan_in", 1.0), "tanh", None, "fan_avg"),
+    (("lecun", "fan_avg", 1.0), "selu", None, "LeCun's variance"),
+    (("he", "fan_avg", math.sqrt(2)), "relu", None, "never the average"),
+    (("he", "fan_in", 2.0), "relu", None, "g²"),
+    (("glorot", "fan_avg", 1.0), "relu", None, "telescopes"),
+    (("lecun", "fan_in", 1.0), "relu", None, "2^-14.5"),
+    (("he", "fan_in", math.sqrt(2)), "leaky_relu", 0.2, "plain ReLU's gain"),
+    (("he", "fan_in", 2 / 1.04), "leaky_relu", 0.2, "g²"),
+    (("glorot", "fan_avg", 1.0), "selu", None, "square layers"),
+    (("lecun", "fan_in", 0.75), "selu", None, "calculate_gain"),
+    (("he", "fan_in", math.sqrt(2)), "selu", None, "explodes"),
+    (("he", "fan_in", math.sqrt(2)), "tanh", None, "chaotic phase"),
+    (("he", "fan_out", 1.0), "tanh", None, "Glorot (fan_avg) or LeCun"),
+    (("glorot", "fan_avg", 4.0), "sigmoid", None, "saturates"),
+    (("lecun", "fan_in", 1.0), "gelu", None, "shrinks"),
+    (("lecun", "fan_in", 1.2), "selu", None, "LeCun (fan_in), gain 1"),
+])
+def test_check_choice_names_the_mistake(answer, activation, slope, hint):
+    feedback = checks.check_choice(answer, activation, slope=slope)
+    assert not feedback.passed and hint in feedback.message, feedback.message
+
+
+def test_check_choice_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="activation"):
+        checks.check_choice(("he", "fan_in", 1.4), "elu")
+    with pytest.raises(ValueError, match="slope"):
+        checks.check_choice(("he", "fan_in", 1.4), "relu", slope=0.1)
+    assert set(checks.CHOICE_ACTIVATIONS) >= {"relu", "selu", "tanh", "gelu"}
+
+
+def test_check_edge_of_chaos():
+    from initlab import beyond
+
+    want = beyond.critical_sigma_w(0.3)
+    assert want == pytest.approx(1.3956, abs=1e-4)
+    for ok in (want, want + 0.009, want - 0.009, 1.40):
+        assert checks.check_edge_of_chaos(ok, sigma_b=0.3).passed
+    assert checks.check_edge_of_chaos(1.0, sigma_b=0.0).passed
+    for value, hint in [(None, "None"), ("1.4", "single number"), (1.0, "σ_b = 0"), (5 / 3, "PyTorch"),
+                        (math.sqrt(2), "He's"), (1.4674, "q = 1"), (1.0777, "q = σ_b²"),
+                        (beyond.critical_sigma_w(math.sqrt(0.3)), "std"), (1.2, "ordered"), (1.8, "chaotic")]:
+        feedback = checks.check_edge_of_chaos(value, sigma_b=0.3)
+        assert not feedback.passed and hint in feedback.message, (value, feedback.message)
+
+
+def _lsuv_right(weights, x, f):
+    a, out = x, []
+    for w in weights:
+        w = w / (a @ w).std()
+        out.append(w)
+        a = f(a @ w)
+    return out
+
+
+def test_check_lsuv():
+    assert checks.check_lsuv(_lsuv_right).passed
+
+    def after_activation(weights, x, f):                  # normalizes f(z): fine for ReLU, impossible for tanh
+        a, out = x, []
+        for w in weights:
+            for _ in range(30):
+                w = w / f(a @ w).std()
+            out.append(w)
+            a = f(a @ w)
+        return out
+
+    def not_sequential(weights, x, f):
+        a, out = x, []
+        for w in weights:
+            out.append(w / (a @ w).std())
+            a = f(a @ w)
+        return out
+
+    def by_variance(weights, x, f):
+        a, out = x, []
+        for w in weights:
+            w = w / (a @ w).var()
+            out.append(w)
+            a = f(a @ w)
+        return out
+
+    for student, hint in [(lambda w, x, f: None, "return"), (lambda w, x, f: 1 / 0, "ZeroDivisionError"),
+                          (lambda w, x, f: w[:-1], "one matrix per layer"),
+                          (lambda w, x, f: [np.ones_like(v) for v in w], "direction"),
+                          (lambda w, x, f: [v * np.nan for v in w], "NaN"),
+                          (lambda w, x, f: [3 * v for v in w], "same number"),
+                          (not_sequential, "original"), (by_variance, "variance"),
+                          (after_activation, "before the activation")]:
+        feedback = checks.check_lsuv(student)
+        assert not feedback.passed and hint in feedback.message, (hint, feedback.message)
+    assert {"check_choice", "check_edge_of_chaos", "check_lsuv"} <= set(checks.__all__)

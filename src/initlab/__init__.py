@@ -8,6 +8,8 @@ One module per idea:
 * :mod:`initlab.widgets`: the break-it / fix-it explorer and its kernel-free twin;
 * :mod:`initlab.tinynet`: a tiny numpy classifier for the symmetry experiments;
 * :mod:`initlab.data` and :mod:`initlab.training`: the offline digits data and small Keras runs;
+* :mod:`initlab.training_widget`: the live training explorer of chapter 6 and its twin;
+* :mod:`initlab.beyond`: GELU/Swish moments, orthogonal products, LSUV and the edge of chaos;
 * :mod:`initlab.checks`: exercise feedback, shared by the chapters and the autograder;
 * :mod:`initlab.coursework`, :mod:`initlab.grading`, :mod:`initlab.sandbox`: assignments and
   offline grading for instructors.

@@ -93,7 +93,8 @@ def _rng(seed) -> np.random.Generator:
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
         if seed < 0:
-            raise ValueError(f"seed must be >= 0, got {seed}")
+            raise ValueError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
+                             f"got {seed}")
         return np.random.default_rng(int(seed))
     raise TypeError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
                     f"got {type(seed).__name__} {seed!r}")

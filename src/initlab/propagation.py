@@ -238,21 +238,6 @@ def _check_dtype(dtype) -> np.dtype:
     return dt
 
 
-def _as_generator(seed) -> np.random.Generator:
-    """None: fresh entropy; an int >= 0: reproducible; a Generator: draw from it (and advance it)."""
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
-        if seed < 0:
-            raise ValueError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
-                             f"got {seed}")
-        return np.random.default_rng(int(seed))
-    raise TypeError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
-                    f"got {type(seed).__name__} {seed!r}")
-
-
 def _check_input(x, batch, n_in, dt):
     """Return (x or None, batch)."""
     if batch is not None:
@@ -321,8 +306,34 @@ class Samples:
     grad: tuple
 
 
+class _PerLayer:
+    """Layer numbers and the last/first ratios, shared by :class:`Simulation` and
+    :class:`Prediction` (both hold per-layer ``pre_std``, ``act_std`` and ``grad_std``)."""
+
+    @property
+    def layers(self) -> np.ndarray:
+        """Layer numbers 1..depth, the x axis of the per-layer plots."""
+        return np.arange(1, self.depth + 1)
+
+    @property
+    def ratio(self) -> float | None:
+        """pre_std last / first (He et al. 2015's measure); None when undefined (0/0, inf/inf)."""
+        return _ratio(self.pre_std[-1], self.pre_std[0])
+
+    @property
+    def act_ratio(self) -> float | None:
+        """act_std last / first; None when undefined."""
+        return _ratio(self.act_std[-1], self.act_std[0])
+
+    @property
+    def grad_ratio(self) -> float | None:
+        """grad_std **first / last**, as Glorot & Bengio (2010) read it: < 1 means the gradient
+        shrinks on its way back to the input; None when undefined."""
+        return _ratio(self.grad_std[0], self.grad_std[-1])
+
+
 @dataclasses.dataclass(frozen=True, eq=False)
-class Simulation:
+class Simulation(_PerLayer):
     r"""The result of :func:`simulate`. Per-layer arrays have length ``depth``; index ``l − 1``
     is layer ``l`` (so ``[0]`` is the first layer, ``[-1]`` the last).
 
@@ -379,30 +390,10 @@ class Simulation:
     samples: Samples | None = None
 
     @property
-    def layers(self) -> np.ndarray:
-        """Layer numbers 1..depth, the x axis of the per-layer plots."""
-        return np.arange(1, self.depth + 1)
-
-    @property
     def ok(self) -> bool:
         """True when neither pass overflowed."""
         return self.overflow_layer is None and self.grad_overflow_layer is None
 
-    @property
-    def ratio(self) -> float | None:
-        """pre_std last / first (He et al. 2015's measure); None when undefined (0/0, inf/inf)."""
-        return _ratio(self.pre_std[-1], self.pre_std[0])
-
-    @property
-    def act_ratio(self) -> float | None:
-        """act_std last / first; None when undefined."""
-        return _ratio(self.act_std[-1], self.act_std[0])
-
-    @property
-    def grad_ratio(self) -> float | None:
-        """grad_std **first / last**, as Glorot & Bengio (2010) read it: < 1 means the gradient
-        shrinks on its way back to the input; None when undefined."""
-        return _ratio(self.grad_std[0], self.grad_std[-1])
 
     def __repr__(self) -> str:
         return (f"Simulation(depth={self.depth}, widths={_short(self.widths)}, "
@@ -598,7 +589,7 @@ def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=Non
     if need > MAX_BYTES:
         raise ValueError(f"this run would need about {need / 2**20:.0f} MiB (limit MAX_BYTES = "
                          f"{MAX_BYTES / 2**20:.0f} MiB); reduce depth, width or batch")
-    rng = _as_generator(seed)
+    rng = _initializers._rng(seed)  # None, an int >= 0 or a Generator
     depth = len(widths) - 1
 
     stats = {k: np.full(depth, np.inf) for k in
@@ -749,7 +740,7 @@ def _bump_quadrature(n=128, cutoff=20.0):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class Prediction:
+class Prediction(_PerLayer):
     r"""The mean-field prediction of :func:`predict_variance`, aligned with :class:`Simulation`
     (index ``l − 1`` is layer l).
 
@@ -788,23 +779,6 @@ class Prediction:
     valid: bool
     note: str
 
-    @property
-    def layers(self) -> np.ndarray:
-        return np.arange(1, self.depth + 1)
-
-    @property
-    def ratio(self) -> float | None:
-        """pre_std last / first, as :attr:`Simulation.ratio`."""
-        return _ratio(self.pre_std[-1], self.pre_std[0])
-
-    @property
-    def act_ratio(self) -> float | None:
-        return _ratio(self.act_std[-1], self.act_std[0])
-
-    @property
-    def grad_ratio(self) -> float | None:
-        """grad_std first / last, as :attr:`Simulation.grad_ratio`."""
-        return _ratio(self.grad_std[0], self.grad_std[-1])
 
 
 def _mul(*factors) -> float:

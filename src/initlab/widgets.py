@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from . import propagation
 
-__all__ = ["Explorer", "explore", "twin", "render", "verdict", "BREAK_IT", "FIX_IT", "INITS",
+__all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT", "INITS",
            "LIMITS"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
@@ -322,7 +322,9 @@ def explore(**params) -> Explorer:
     return Explorer(**params)
 
 
-class _Twin:
+class HTMLPanel:
+    """Self-contained HTML that a notebook displays as is (the kernel-free twins)."""
+
     def __init__(self, html_text):
         self.html = html_text
 
@@ -330,7 +332,12 @@ class _Twin:
         return self.html
 
 
-def twin(param="scale", values=None, seed=0, **params) -> _Twin:
+def png_data_uri(png: bytes) -> str:
+    """A PNG inlined as a data URI, so a static page needs no image file and no network."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def twin(param="scale", values=None, seed=0, **params) -> HTMLPanel:
     """A kernel-free explorer: precomputed frames over one parameter, with a range slider.
 
     ``param`` is any explorer setting; numeric ones get ``values`` (defaults: a log range for
@@ -350,7 +357,7 @@ def twin(param="scale", values=None, seed=0, **params) -> _Twin:
     frames, verdicts = [], []
     for v in values:
         png, text, _ = render(seed=seed, **{**params, param: v})
-        frames.append("data:image/png;base64," + base64.b64encode(png).decode())
+        frames.append(png_data_uri(png))
         verdicts.append(text)
     start = values.index(params[param]) if params.get(param) in values else \
         (values.index(DEFAULTS[param]) if DEFAULTS[param] in values else 0)
@@ -359,7 +366,7 @@ def twin(param="scale", values=None, seed=0, **params) -> _Twin:
     fixed = ", ".join(f"{k} = {v}" for k, v in _settings(**params).items() if k != param)
     data = {"frames": frames, "labels": labels, "verdicts": verdicts}
 
-    return _Twin(f"""<div class="initlab-twin" id="{uid}" style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
+    return HTMLPanel(f"""<div class="initlab-twin" id="{uid}" style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
 <div style="font-size:0.9em;color:#555">Kernel-free explorer: drag the slider ({html.escape(fixed)}).</div>
 <label style="display:flex;align-items:center;gap:10px;margin:6px 0"><input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" style="flex:1" aria-label="{param}">
 <span class="initlab-twin-label" style="min-width:11em;font-family:monospace">{html.escape(labels[start])}</span></label>
