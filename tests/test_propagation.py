@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import initlab.initializers as ini
 from conftest import Z
 from initlab import propagation as P
-from initlab.propagation import predict_variance, simulate
+from initlab.propagation import predict_variance, sample_weights, simulate
 
 STATS = ("pre_std", "act_std", "act_mean", "grad_std", "saturation", "dead")
 
@@ -453,6 +453,36 @@ def test_seeds_reproduce():
     first, second = simulate(seed=gen, **kw), simulate(seed=gen, **kw)
     assert not np.array_equal(first.pre_std, second.pre_std)      # the Generator advanced
     assert simulate(seed=None, **kw).ok
+
+
+def test_fixed_weights_are_used_as_given_and_scaled():
+    """simulate(weights=W) runs exactly the network W: scaling W by hand or by ``scale`` agree, and
+    the same W gives the same run as the matrices simulate draws itself from the same stream."""
+    widths = [32, 48, 40, 32]
+    W = sample_weights(widths, "glorot_uniform", seed=np.random.default_rng(3))
+    kw = dict(widths=widths, activation="tanh", batch=16, seed=9)
+    by_scale = simulate(weights=W, scale=2.0, **kw)
+    by_hand = simulate(weights=[2.0 * w for w in W], **kw)
+    np.testing.assert_array_equal(by_scale.pre_std, by_hand.pre_std)
+    np.testing.assert_array_equal(by_scale.grad_std, by_hand.grad_std)
+    assert W[1].shape == (48, 40) and W[0].dtype == np.float32
+    again = sample_weights(widths, "glorot_uniform", seed=np.random.default_rng(3))
+    assert all(np.array_equal(a, b) for a, b in zip(W, again))
+    # In linear nets the layer-1 std is exactly proportional to the scale.
+    lin = dict(widths=widths, activation="linear", batch=16, seed=1, dtype="float64")
+    one, three = simulate(weights=W, **lin), simulate(weights=W, scale=3.0, **lin)
+    np.testing.assert_allclose(three.pre_std[0], 3 * one.pre_std[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("weights, exc, match", [
+    (np.zeros((3, 8, 8)), TypeError, r"weights must be a list of 2 matrices"),
+    ([np.zeros((8, 8))], TypeError, r"weights must be a list of 2 matrices of shapes \[\(8, 8\), \(8, 4\)\]"),
+    ([np.zeros((8, 8)), np.zeros((4, 8))], ValueError, r"weights\[1\] \(W_2\) must be a real matrix of shape \(8, 4\)"),
+    ([np.zeros((8, 8)), np.array([["a"] * 4] * 8)], ValueError, r"weights\[1\]"),
+])
+def test_bad_fixed_weights_are_refused(weights, exc, match):
+    with pytest.raises(exc, match=match):
+        simulate(widths=[8, 8, 4], weights=weights)
 
 
 # ---------------------------------------------------------------------------------------------

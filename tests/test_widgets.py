@@ -148,3 +148,42 @@ def test_intro_claim_scale_near_sqrt2_turns_glorot_into_he_for_relu():
     assert verdicts[1.0].startswith("vanishing") and verdicts[1.2].startswith("vanishing")
     assert verdicts[1.414].startswith("healthy")
     assert verdicts[2.0].startswith("exploding") and verdicts[3.0].startswith("exploding")
+
+
+def test_scale_and_activation_moves_rerun_the_same_network(explorer):
+    """A weight-scale or activation change keeps the sampled weights (the same network, rescaled);
+    a new draw or a new initializer samples new ones."""
+    weights = explorer.engine._weights
+    explorer.set(activation="linear", scale=1.0)
+    first = explorer.simulation.pre_std[0]
+    explorer.controls["scale"].value = 2.0
+    assert explorer.engine._weights is weights
+    assert explorer.simulation.pre_std[0] == pytest.approx(2 * first, rel=1e-5)
+    explorer.controls["init"].value = "he_normal"
+    assert explorer.engine._weights is not weights
+    weights = explorer.engine._weights
+    explorer._reseed()
+    assert explorer.engine._weights is not weights
+
+
+def test_redraws_reuse_the_background_only_while_the_limits_hold(explorer):
+    """The cached background (axes, ticks, legends) is redrawn exactly when the layout changes,
+    and a blitted frame is pixel-identical to a full redraw of the same state."""
+    explorer.set(activation="relu", init="he_normal", scale=1.0)
+    heat, std, frac = explorer.canvas.panels
+    layouts = [p.layout for p in explorer.canvas.panels]
+    explorer._reseed()                      # same limits: every panel blitted
+    assert [p.layout for p in explorer.canvas.panels] == layouts
+    blitted = explorer.png
+    for panel in explorer.canvas.panels:    # force the full redraw of the same state
+        panel.layout = None
+    explorer.update()
+    assert explorer.png == blitted
+    explorer.set(scale=10.0)                # the signal explodes: new y-limits for the std panel
+    assert std.layout != layouts[1]
+    assert (heat.layout, frac.layout) == (layouts[0], layouts[2])
+
+
+def test_render_refuses_a_bad_seed():
+    with pytest.raises(TypeError, match="seed must be an int >= 0"):
+        widgets.render(seed=-1)

@@ -87,7 +87,7 @@ from . import initializers as _initializers
 __all__ = [
     "ACTIVATIONS", "SELU_ALPHA", "SELU_LAMBDA", "LECUN_TANH_A", "LECUN_TANH_B", "LEAKY_SLOPE",
     "SATURATION_THRESHOLD", "SAMPLE_SIZE", "MAX_BYTES", "Simulation", "Samples", "Prediction",
-    "simulate", "predict_variance", "activate", "derivative",
+    "simulate", "sample_weights", "predict_variance", "activate", "derivative",
 ]
 
 #: The activations :func:`simulate` and :func:`predict_variance` accept.
@@ -515,8 +515,39 @@ def _forward_activation(name, z):
     return t, d, saturated, 0
 
 
+def sample_weights(widths, init="he_normal", seed=None, dtype="float32") -> list[np.ndarray]:
+    """The weight matrices :math:`W_1, \\dots, W_L` of a network with ``widths`` ``[n_0, ..., n_L]``,
+    drawn by ``init`` in layer order, W_l of shape ``(n_{l-1}, n_l)``.
+
+    Pass them to :func:`simulate` as ``weights=`` to run one fixed network under several weight
+    scales or activations (the explorer does, so a slider move shows the same network rescaled,
+    without redrawing it). ``seed`` is as for :func:`simulate`.
+    """
+    widths = _check_widths(None, None, widths)
+    initializer = _initializers.get(init)
+    dt = _check_dtype(dtype)
+    rng = _initializers._rng(seed)
+    return [initializer((n, m), seed=rng, dtype=dt) for n, m in zip(widths[:-1], widths[1:])]
+
+
+def _check_weights(weights, widths, dt) -> list[np.ndarray]:
+    shapes = list(zip(widths[:-1], widths[1:]))
+    if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or len(weights) != len(shapes):
+        raise TypeError(f"weights must be a list of {len(shapes)} matrices of shapes {shapes} "
+                        f"(e.g. from sample_weights), got {type(weights).__name__}")
+    out = []
+    for l, (w, shape) in enumerate(zip(weights, shapes), start=1):
+        arr = np.asarray(w)
+        if arr.dtype.kind not in "iuf" or arr.shape != shape:
+            raise ValueError(f"weights[{l - 1}] (W_{l}) must be a real matrix of shape {shape}, "
+                             f"got {arr.dtype} {arr.shape}")
+        out.append(arr.astype(dt, copy=False))
+    return out
+
+
 def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=None, seed=None,
-             scale=1.0, widths=None, x=None, dtype="float32", keep_samples=False) -> Simulation:
+             scale=1.0, widths=None, x=None, dtype="float32", keep_samples=False,
+             weights=None) -> Simulation:
     r"""Run a deep fully connected network forward and backward; return per-layer statistics.
 
     The network is :math:`z_l = a_{l-1} W_l`, :math:`a_l = f(z_l)` for l = 1..depth, with zero
@@ -551,6 +582,10 @@ def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=Non
     dtype : ``"float32"`` (default) or ``"float64"``
     keep_samples : bool
         Also return up to :data:`SAMPLE_SIZE` values of z_l, a_l and ∂L/∂z_l per layer.
+    weights : list of arrays, optional
+        Fixed matrices ``[W_1, ..., W_L]`` (from :func:`sample_weights`) to use instead of drawing
+        them; ``scale`` still multiplies them and ``init`` only names them. The seed then draws
+        x and g_L alone.
 
     Returns
     -------
@@ -589,19 +624,22 @@ def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=Non
     if need > MAX_BYTES:
         raise ValueError(f"this run would need about {need / 2**20:.0f} MiB (limit MAX_BYTES = "
                          f"{MAX_BYTES / 2**20:.0f} MiB); reduce depth, width or batch")
+    if weights is not None:
+        weights = _check_weights(weights, widths, dt)
     rng = _initializers._rng(seed)  # None, an int >= 0 or a Generator
     depth = len(widths) - 1
 
     stats = {k: np.full(depth, np.inf) for k in
              ("pre_std", "act_std", "act_mean", "grad_std", "saturation", "dead")}
     keep = {"pre": [], "act": [], "grad": []} if keep_samples else None
-    weights, derivs = [], []
+    fixed, weights, derivs = weights, [], []
     overflow = grad_overflow = None
 
     with np.errstate(all="ignore"):
         a = rng.standard_normal((batch, widths[0]), dtype=dt) if x is None else x
         for l in range(depth):
-            w = initializer((widths[l], widths[l + 1]), seed=rng, dtype=dt)
+            w = initializer((widths[l], widths[l + 1]), seed=rng, dtype=dt) if fixed is None \
+                else fixed[l]
             if scale != 1.0:
                 w = w * np.asarray(scale, dtype=dt)
             z = a @ w

@@ -23,13 +23,14 @@ import math
 import uuid
 
 import numpy as np
+import PIL.Image
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from . import propagation
 
 __all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT", "INITS",
-           "LIMITS"]
+           "LIMITS", "DEFAULTS", "BATCH"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
 INITS = ("zeros", "ones", "random_normal", "random_uniform", "truncated_normal", "numpy_rand",
@@ -55,7 +56,8 @@ FIX_IT = {
 }
 
 DEFAULTS = dict(depth=30, width=256, activation="relu", init="glorot_uniform", scale=1.0)
-_BATCH = 256
+#: Inputs per simulation: 128 × 256 = 32768 samples per layer estimate each std to about ±0.4 %.
+BATCH = 128
 _BOUNDED_RANGE = {"tanh": (-1.0, 1.0), "scaled_tanh": (-1.7159, 1.7159), "sigmoid": (0.0, 1.0)}
 
 
@@ -92,52 +94,104 @@ def verdict(sim: propagation.Simulation) -> str:
     return (f"healthy: signal ×{_fmt(ratio)} and gradient ×{_fmt(grad)} across {last} layers")
 
 
+class _Panel:
+    """One panel of the explorer's figure, drawn in two layers so that a redraw is cheap.
+
+    The axes, ticks, labels and legend (most of the drawing time is their text) are drawn once per
+    *layout*, the axis limits, and kept as a bitmap. A redraw with the same limits restores that
+    bitmap and draws only the data artists over it (matplotlib's "blitting").
+    """
+
+    def __init__(self, dpi, left):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        self.fig = Figure(figsize=(10 / 3, 3.0), dpi=dpi)
+        self.agg = FigureCanvasAgg(self.fig)
+        self.fig.subplots_adjust(left=left, right=0.97, bottom=0.16, top=0.84)
+        self.ax = self.fig.add_subplot()
+        self.dynamic, self.layout, self._background = [], None, None
+
+    def animate(self, *artists):
+        """Mark artists as data: drawn over the cached background on every redraw, in order."""
+        for artist in artists:
+            artist.set_animated(True)
+            self.dynamic.append(artist)
+
+    def draw(self, xlim, ylim) -> np.ndarray:
+        """The panel as an RGB array, redrawing the background only if the limits changed."""
+        if (xlim, ylim) != self.layout:
+            self.ax.set_xlim(*xlim)
+            self.ax.set_ylim(*ylim)
+            self.agg.draw()
+            self.layout, self._background = (xlim, ylim), self.agg.copy_from_bbox(self.fig.bbox)
+        else:
+            self.agg.restore_region(self._background)
+        for artist in self.dynamic:
+            self.ax.draw_artist(artist)
+        return np.asarray(self.agg.buffer_rgba())[..., :3]
+
+
+def _decades(values) -> tuple[float, float]:
+    """Log-axis limits snapped to whole decades, with at least a fifth of a decade of margin, so
+    that they stay put while the signal moves within them."""
+    logs = np.log10(values)
+    return 10.0 ** math.floor(logs.min() - 0.2), 10.0 ** math.ceil(logs.max() + 0.2)
+
+
 class _Canvas:
-    """One matplotlib figure whose artists are created once and updated in place, so that a
-    redraw costs a few tens of milliseconds."""
+    """The explorer's figure: a heat strip of activation histograms, the forward and backward std
+    per layer against the theory, and the saturated and dead fractions, side by side.
+
+    The panels are separate figures joined into one PNG, so that a slider move redraws the
+    background of only the panel whose limits changed (usually just the std panel); see
+    :class:`_Panel`.
+    """
 
     BINS = 41
+    HEAT_RANGE = 3.0  # unbounded activations: the heat strip spans ±3 std of layer 1's
 
     def __init__(self, dpi=80):
-        self.fig = Figure(figsize=(10, 3.0), dpi=dpi)
-        self.fig.subplots_adjust(left=0.065, right=0.99, bottom=0.16, top=0.9, wspace=0.28)
-        heat, std, frac = self.fig.subplots(1, 3)
-        self.axes = heat, std, frac
+        heat_panel, std_panel, frac_panel = self.panels = (
+            _Panel(dpi, left=0.2), _Panel(dpi, left=0.25), _Panel(dpi, left=0.2))
+        heat, std, frac = self.axes = tuple(p.ax for p in self.panels)
         self.image = heat.imshow(np.zeros((self.BINS, 1)), aspect="auto", origin="lower",
                                  cmap="magma", vmin=-3, vmax=0, interpolation="nearest")
         heat.set_title("activations per layer (histogram)", fontsize=9)
         heat.set_xlabel("layer")
-        heat.set_ylabel("a = f(z)")
         std.set_yscale("log")
         std.yaxis.set_major_locator(LogLocator(numticks=6))
-        std.yaxis.set_minor_locator(NullLocator())  # tick labels dominate the redraw time,
-        std.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))  # mathtext more so
-        self.fwd, = std.plot([], [], "o-", ms=2.5, color="tab:blue", label="forward: std of z")
-        self.bwd, = std.plot([], [], "s-", ms=2.5, color="tab:orange", label="backward: std of ∂L/∂z")
+        std.yaxis.set_minor_locator(NullLocator())
+        std.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))  # no mathtext: faster
+        self.fwd, = std.plot([], [], "o-", ms=2.5, color="tab:blue", label="forward: std(z)")
+        self.bwd, = std.plot([], [], "s-", ms=2.5, color="tab:orange", label="backward: std(∂L/∂z)")
         self.theory, = std.plot([], [], "k:", lw=1.5, label="theory")
         self.theory_bwd, = std.plot([], [], "k:", lw=1.5)
-        std.legend(fontsize=7, loc="lower left")
-        std.set_title("std per layer (log scale)", fontsize=9)
+        # Legends sit above the axes, where no data line can cross them.
+        std.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+                   frameon=False, handlelength=1.6, columnspacing=0.8)
+        std.set_ylabel("std (log scale)")
         std.set_xlabel("layer")
         self.note = std.text(0.97, 0.95, "", ha="right", va="top", color="red", fontsize=9,
                              transform=std.transAxes)
-        self.sat, = frac.plot([], [], color="tab:purple", label="saturated (bounded activations)")
-        self.dead, = frac.plot([], [], color="tab:gray", label="dead ReLU units")
-        frac.set_ylim(-0.03, 1.03)
-        frac.legend(fontsize=7, loc="upper left")
-        frac.set_title("fraction of units", fontsize=9)
+        self.sat, = frac.plot([], [], color="tab:purple", label="saturated (bounded act.)")
+        self.dead, = frac.plot([], [], color="tab:gray", label="dead ReLUs")
+        frac.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
+                    frameon=False, handlelength=1.6, columnspacing=0.8)
+        frac.set_ylabel("fraction of units")
         frac.set_xlabel("layer")
         self.marks = [ax.axvline(0, color="red", lw=2, visible=False) for ax in (std, frac)]
+        heat_panel.animate(self.image)
+        std_panel.animate(self.theory, self.theory_bwd, self.fwd, self.bwd, self.note, self.marks[0])
+        frac_panel.animate(self.sat, self.dead, self.marks[1])
 
     def draw(self, sim: propagation.Simulation, theory) -> bytes:
-        heat, std, frac = self.axes
         layers = sim.layers
         xlim = (0.5, sim.depth + 0.5)
         lo, hi, counts = self._histograms(sim)
         self.image.set_data(np.log10(counts + 1e-3))
         self.image.set_extent((*xlim, lo, hi))
-        heat.set_xlim(*xlim)
-        heat.set_ylim(lo, hi)
+        self.axes[0].set_ylabel("a = f(z)" if sim.activation in _BOUNDED_RANGE
+                                else "a / std(a at layer 1)")
 
         shown = []
         for line, y in ((self.fwd, sim.pre_std), (self.bwd, sim.grad_std),
@@ -147,12 +201,6 @@ class _Canvas:
             line.set_data(layers[keep], y[keep] if y is not None else [])
             if keep.any():
                 shown.append(y[keep])
-        if shown:
-            values = np.concatenate(shown)
-            low, high = values.min(), values.max()
-            pad = max(10 ** (0.1 * max(np.log10(high / low), 1.0)), 1.5)
-            std.set_ylim(low / pad, high * pad)
-        std.set_xlim(*xlim)
         notes = []
         if sim.overflow_layer is not None:
             notes.append(f"overflow at layer {sim.overflow_layer}")
@@ -162,30 +210,36 @@ class _Canvas:
         for mark in self.marks:
             mark.set_visible(sim.overflow_layer is not None)
             mark.set_xdata([sim.overflow_layer or 0] * 2)
-
         finite = np.isfinite(sim.saturation)
         self.sat.set_data(layers[finite], sim.saturation[finite])
         self.dead.set_data(layers[finite], sim.dead[finite])
-        frac.set_xlim(*xlim)
+
+        heat, std, frac = self.panels
+        rgb = np.concatenate([heat.draw(xlim, (lo, hi)),
+                              std.draw(xlim, _decades(np.concatenate(shown)) if shown else (0.1, 10.0)),
+                              frac.draw(xlim, (-0.03, 1.03))], axis=1)
         buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
+        PIL.Image.fromarray(rgb).save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
     def _histograms(self, sim):
-        """Per-layer histograms of the activations: rows are values, columns are layers."""
+        """Per-layer histograms of the activations: rows are values, columns are layers. Unbounded
+        activations are measured in units of layer 1's std, so shrinking and growing both show
+        and the axis stays put as the weights are rescaled."""
         acts = sim.samples.act
         if sim.activation in _BOUNDED_RANGE:
             lo, hi = _BOUNDED_RANGE[sim.activation]
-        else:  # scaled to the first layer, so that shrinking and growing both show
+            unit = 1.0
+        else:
+            lo, hi = -self.HEAT_RANGE, self.HEAT_RANGE
             first = acts[0][np.isfinite(acts[0])] if acts[0].size else acts[0]
-            spread = 3 * float(np.std(first)) if first.size and np.std(first) > 0 else 1.0
-            lo, hi = -spread, spread
+            unit = float(np.std(first)) if first.size and np.std(first) > 0 else 1.0
         edges = np.linspace(lo, hi, self.BINS + 1)
         counts = np.zeros((self.BINS, sim.depth))
         for l, a in enumerate(acts):
             a = a[np.isfinite(a)]
             if a.size:
-                counts[:, l] = np.histogram(np.clip(a, lo, hi), bins=edges)[0] / a.size
+                counts[:, l] = np.histogram(np.clip(a / unit, lo, hi), bins=edges)[0] / a.size
         return lo, hi, counts
 
 
@@ -217,16 +271,35 @@ def _settings(messages=None, **params):
     return out
 
 
+class _Engine:
+    """Simulate and draw explorer states on one canvas, keeping the sampled network.
+
+    The weights depend only on (seed, init, depth, width), so moving the scale slider or changing
+    the activation reruns the same network instead of drawing a new one: frames differ only by what
+    the reader changed, and the update skips the sampling (about half of a run's time).
+    """
+
+    def __init__(self):
+        self.canvas = _Canvas()
+        self._key, self._weights = None, None
+
+    def run(self, seed, s) -> tuple[bytes, str, propagation.Simulation]:
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise TypeError(f"seed must be an int >= 0, got {seed!r}")
+        key = (seed, s["init"], s["depth"], s["width"])
+        if key != self._key:  # the weights get their own stream, independent of x and g
+            self._weights = propagation.sample_weights([s["width"]] * (s["depth"] + 1), s["init"],
+                                                       seed=np.random.default_rng((seed, 1)))
+            self._key = key
+        sim = propagation.simulate(**s, batch=BATCH, seed=seed, weights=self._weights,
+                                   keep_samples=True)
+        theory = propagation.predict_variance(**s)
+        return self.canvas.draw(sim, theory), verdict(sim), sim
+
+
 def render(seed=0, **params) -> tuple[bytes, str, propagation.Simulation]:
     """Simulate and draw one explorer state; return ``(png_bytes, verdict, simulation)``."""
-    s = _settings(**params)
-    sim = propagation.simulate(depth=s["depth"], width=s["width"], activation=s["activation"],
-                               init=s["init"], scale=s["scale"], batch=_BATCH, seed=seed,
-                               keep_samples=True)
-    theory = propagation.predict_variance(depth=s["depth"], width=s["width"],
-                                          activation=s["activation"], init=s["init"],
-                                          scale=s["scale"])
-    return _Canvas().draw(sim, theory), verdict(sim), sim
+    return _Engine().run(seed, _settings(**params))
 
 
 class Explorer:
@@ -243,7 +316,8 @@ class Explorer:
         messages = []
         s = _settings(messages, **params)
         self.seed = seed
-        self.canvas = _Canvas()
+        self.engine = _Engine()
+        self.canvas = self.engine.canvas
         style = {"description_width": "90px"}
         self.controls = {
             "depth": w.IntSlider(value=s["depth"], min=LIMITS["depth"][0], max=LIMITS["depth"][1],
@@ -301,11 +375,7 @@ class Explorer:
         """Re-run the simulation for the current controls and redraw."""
         if self._busy:
             return
-        s = self.settings()
-        sim = propagation.simulate(**s, batch=_BATCH, seed=self.seed, keep_samples=True)
-        theory = propagation.predict_variance(**s)
-        self.simulation, self.verdict = sim, verdict(sim)
-        self.png = self.canvas.draw(sim, theory)
+        self.png, self.verdict, self.simulation = self.engine.run(self.seed, self.settings())
         self.image.value = self.png
         colour = "#1a7f37" if self.verdict.startswith("healthy") else "#b42318"
         self.status.value = f'<b style="color:{colour}">{html.escape(self.verdict)}</b>'
@@ -354,9 +424,9 @@ def twin(param="scale", values=None, seed=0, **params) -> HTMLPanel:
     values = list(defaults[param] if values is None else values)
     if not values:
         raise ValueError("values must not be empty")
-    frames, verdicts = [], []
+    frames, verdicts, engine = [], [], _Engine()
     for v in values:
-        png, text, _ = render(seed=seed, **{**params, param: v})
+        png, text, _ = engine.run(seed, _settings(**{**params, param: v}))
         frames.append(png_data_uri(png))
         verdicts.append(text)
     start = values.index(params[param]) if params.get(param) in values else \
