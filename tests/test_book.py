@@ -84,3 +84,12 @@ def test_math_is_served_from_the_build(html):
     assert not src.group(1).startswith(("http:", "https:", "//")), src.group(1)
     assert (html / "_static" / "mathjax" / "MathJax.js").is_file()
     assert (html / "_static" / "mathjax" / "jax" / "output" / "HTML-CSS" / "fonts" / "STIX-Web").is_dir()
+
+
+def test_pages_need_no_widget_javascript_and_show_snapshots(html):
+    """No page pulls ipywidgets' JavaScript from a CDN; each live explorer appears as its static
+    snapshot (the widget view needs a kernel)."""
+    for doc in notebooks():
+        page = (html / f"{doc}.html").read_text()
+        assert "html-manager" not in page and "require.min.js" not in page, doc
+        assert 'class="initlab-live-snapshot"' in page, f"{doc}: no snapshot of its live explorer"

@@ -187,3 +187,13 @@ def test_redraws_reuse_the_background_only_while_the_limits_hold(explorer):
 def test_render_refuses_a_bad_seed():
     with pytest.raises(TypeError, match="seed must be an int >= 0"):
         widgets.render(seed=-1)
+
+
+def test_live_explorer_carries_a_static_snapshot(explorer):
+    """Jupyter shows the widget view; a page without a kernel shows the text/html snapshot of the
+    same state (the book is configured to prefer it), so the live widget is never a blank box."""
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    snapshot = bundle["text/html"]
+    assert widgets.png_data_uri(explorer.png) in snapshot
+    assert explorer.verdict in snapshot and "<script" not in snapshot

@@ -37,7 +37,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from .widgets import HTMLPanel, png_data_uri
+from .widgets import HTMLPanel, live_bundle, png_data_uri
 
 __all__ = ["TrainingExplorer", "explore_training", "figure", "twin", "label", "INITS",
            "ACTIVATIONS", "OPTIMIZERS", "WIDTHS", "LIMITS", "DEFAULTS", "MAX_RUNS"]
@@ -339,10 +339,8 @@ class TrainingExplorer:
     def _show(self, messages):
         self.message.value = "<br>".join(html.escape(m) for m in messages)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return live_bundle(self.widget, self.png, self.status)
 
 
 def explore_training(**params) -> TrainingExplorer:

@@ -30,7 +30,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from . import propagation
 
 __all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT", "INITS",
-           "LIMITS", "DEFAULTS", "BATCH"]
+           "LIMITS", "DEFAULTS", "BATCH", "live_bundle"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
 INITS = ("zeros", "ones", "random_normal", "random_uniform", "truncated_normal", "numpy_rand",
@@ -381,10 +381,26 @@ class Explorer:
         self.status.value = f'<b style="color:{colour}">{html.escape(self.verdict)}</b>'
         self.message.value = "<br>".join(f"<i>{html.escape(m)}</i>" for m in messages or [])
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return live_bundle(self.widget, self.png, self.verdict)
 
-        display(self.widget)
+
+def live_bundle(widget, png: bytes, caption: str) -> dict:
+    """The display data of a live explorer: the ipywidgets view for Jupyter, plus a static HTML
+    snapshot of its current state (figure and caption) that a page without a kernel or network
+    shows instead (the book renders ``text/html`` in place of widget views; see ``_config.yml``).
+    """
+    bundle = dict(widget._repr_mimebundle_())
+    if png:
+        bundle["text/html"] = (
+            '<div class="initlab-live-snapshot" style="border:1px dashed #bbb;border-radius:6px;'
+            'padding:8px;margin:8px 0"><div style="font-size:0.9em;color:#555">Live explorer, '
+            'shown in its starting state: its controls need a running kernel (open this chapter '
+            'in Binder or JupyterLab with the launch button at the top).</div>'
+            f'<div style="font-weight:bold">{html.escape(caption)}</div>'
+            f'<img alt="explorer figure" src="{png_data_uri(png)}" style="width:100%;max-width:1000px">'
+            '</div>')
+    return bundle
 
 
 def explore(**params) -> Explorer:
