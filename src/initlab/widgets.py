@@ -6,9 +6,14 @@ change: a heat strip of per-layer activation histograms, the forward and backwar
 a log scale against the theory of :func:`~initlab.propagation.predict_variance`, the saturated and
 dead fractions, and a one-line :func:`verdict`.
 
-A static HTML page has no kernel to run those callbacks. :func:`twin` precomputes the figure for a
-range of one parameter and returns a self-contained HTML panel (PNG frames inlined, a range slider,
-a few lines of inline JavaScript): no kernel, no network, no external script.
+A static HTML page has no kernel to run those callbacks. There a live explorer shows a snapshot
+of its starting state (:func:`live_bundle`), and :func:`twin` precomputes the figure for a range of
+one parameter and returns a self-contained HTML panel (PNG frames inlined, a range slider, a few
+lines of inline JavaScript): no kernel, no network, no external script.
+
+A slider move must feel instant. The explorer keeps the sampled network while only the scale or
+the activation changes, and redraws only the data over a cached picture of each panel's axes
+(``make bench`` measures the update).
 
 Only ``Explorer`` needs ipywidgets; matplotlib is imported when this module is.
 """
