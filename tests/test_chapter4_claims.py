@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -15,16 +17,50 @@ def test_leaky_relu_second_moment_and_gain():
         # E[f²]/E[z²] is a ratio of means of 2e6 samples: its sd is below 1e-3, 5 sd < 5e-3
         assert np.mean(f**2) / np.mean(z**2) == pytest.approx((1 + a * a) / 2, abs=5e-3)
         assert initializers.gain("leaky_relu", a) ** 2 == pytest.approx(2 / (1 + a * a))
+    # "Var[ReLU(z)] = (1/2 − 1/(2π)) Var z ≈ 0.34 Var z", measured 0.3411 in the chapter's cell
+    assert 0.5 - 1 / (2 * math.pi) == pytest.approx(0.3408, abs=1e-4)
+    assert np.maximum(z, 0).var() / z.var() == pytest.approx(0.5 - 1 / (2 * math.pi), abs=3e-3)
 
 
-@pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
-def test_both_modes_keep_both_passes_within_the_width_ratio(mode):
-    widths = [256] + [128, 512] * 10
+@pytest.mark.parametrize("name, edge", [("he_uniform", math.sqrt(3)), ("he_normal", 2 / initializers.TRUNCATION_STD)])
+def test_he_samples_std_and_largest_weight(name, edge):
+    # "weight ~ sqrt(2/fan_in)" is the std; the uniform limit is √3σ, the truncated normal's cut 2.27σ
+    shape = (784, 256)
+    sigma = math.sqrt(2 / 784)
+    w = initializers.get(name)(shape, seed=0).astype(np.float64)
+    assert w.std() == pytest.approx(sigma, rel=0.01)
+    assert edge * 0.99 <= np.abs(w).max() / sigma <= edge * (1 + 1e-6)
+    assert 2 / initializers.TRUNCATION_STD == pytest.approx(2.274, abs=1e-3)
+
+
+WIDTHS = [256] + [128, 512] * 10
+
+
+def _mode_runs(mode):
     init = initializers.VarianceScaling(2.0, mode, "truncated_normal")
-    for seed in range(3):
-        sim = propagation.simulate(widths=widths, activation="relu", init=init, seed=seed)
+    return init, [propagation.simulate(widths=WIDTHS, activation="relu", init=init, seed=s) for s in range(8)]
+
+
+@pytest.mark.parametrize("mode, fwd, bwd", [("fan_in", 1.0, 2.0), ("fan_out", 0.5, 1.0)])
+def test_both_modes_keep_both_passes_within_the_width_ratio(mode, fwd, bwd):
+    # Measured medians of 8 seeds: fan_in 0.99 / 2.11, fan_out 0.50 / 1.06; seed 0: 0.60 / 2.12.
+    init, sims = _mode_runs(mode)
+    theory = propagation.predict_variance(widths=WIDTHS, activation="relu", init=init)
+    assert theory.ratio == pytest.approx(fwd, rel=1e-9) and theory.grad_ratio == pytest.approx(bwd, rel=1e-9)
+    for sim in sims:
         # the telescoping product is n_L / n_1 = 4 (or 1/4): nothing exponential in depth
         assert 1 / 16 < sim.ratio < 16 and 1 / 16 < sim.grad_ratio < 16
+    assert np.median([s.ratio for s in sims]) == pytest.approx(fwd, rel=0.25)
+    assert np.median([s.grad_ratio for s in sims]) == pytest.approx(bwd, rel=0.25)
+
+
+def test_modes_share_the_wobble():
+    # Same seed, same draws, a different scale per layer: ReLU commutes with it, so the ratios of
+    # the two modes differ by exactly the theory's factor 1/2.
+    (_, fan_in), (_, fan_out) = _mode_runs("fan_in"), _mode_runs("fan_out")
+    for a, b in zip(fan_in, fan_out):
+        assert b.ratio / a.ratio == pytest.approx(0.5, rel=1e-3)
+        assert b.grad_ratio / a.grad_ratio == pytest.approx(0.5, rel=1e-3)
 
 
 def test_30_layers_glorot_median_near_2_to_minus_14_5_and_he_band():
@@ -45,13 +81,25 @@ def test_pytorch_default_is_a_sixth_of_he_variance():
 
 
 def test_deep_relu_digits_he_trains_glorot_lags_small_random_stalls():
+    # Measured: he_normal 0.77 / 0.88, glorot_uniform 0.40 / 0.47, random_normal 0.10 / 0.10.
     from initlab import data, training
 
     digits = data.load("digits")
+    grads = {}
     for seed in (0, 1):
-        acc = {init: training.train(digits, init=init, activation="relu", depth=20, width=64, epochs=8,
-                                    seed=seed).history["val_accuracy"][-1]
-               for init in ("he_normal", "glorot_uniform", "random_normal")}
+        runs = {init: training.train(digits, init=init, activation="relu", depth=20, width=64, epochs=8,
+                                     seed=seed) for init in ("he_normal", "glorot_uniform", "random_normal")}
+        acc = {init: r.history["val_accuracy"][-1] for init, r in runs.items()}
         assert acc["he_normal"] > 0.7
         assert acc["glorot_uniform"] < acc["he_normal"] - 0.1
         assert acc["random_normal"] < 0.2
+        for init, r in runs.items():
+            grads.setdefault(init, []).append(r.grad_norms[:-1])
+    median = {init: np.median(g) for init, g in grads.items()}
+    epsilon = training.import_keras().optimizers.Adam().epsilon
+    assert epsilon == pytest.approx(1e-7)
+    # the small random init's hidden-layer gradients lie far below Adam's epsilon; He's above Glorot's
+    assert median["random_normal"] < 1e-3 * epsilon
+    assert median["random_normal"] < 1e-4 * median["glorot_uniform"] < median["he_normal"]
+    # "each ReLU layer multiplies the std by √(64·0.05²/2) = 0.28"
+    assert math.sqrt(64 * 0.05**2 / 2) == pytest.approx(0.283, abs=1e-3)

@@ -153,6 +153,7 @@ def test_selu_maps_for_four_weight_variances():
     he = predict_variance(depth=2000, width=256, activation="selu", init=initializers.VarianceScaling(2.0))
     assert he.pre_var[-1] / he.pre_var[-2] == pytest.approx(lam2, abs=1e-4)   # no fixed point
     assert np.all(np.array([second_moment_map("selu", q, 2.0) / q for q in np.logspace(-4, 3, 50)]) > 1)
+    assert second_moment_map("selu", 1.0, 2.0) == pytest.approx(2.0, abs=1e-9)   # "doubles E[z²] at q = 1"
     expected = {1.0: (1.0, 0.0, 1.0), 0.5: (0.001707, -0.0109, 0.003295),
                 0.5625: (0.02303, -0.0335, 0.03983)}
     for c, (q_star, mean, var) in expected.items():
