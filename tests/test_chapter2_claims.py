@@ -229,6 +229,15 @@ def test_sigmoid_mean_is_half_and_dominates():
     assert propagation.derivative("sigmoid", grid).max() == pytest.approx(0.25, abs=1e-12)
 
 
+def test_sigmoid_variance_is_about_q_over_16_for_small_q():
+    """σ'(0) = ¼, so Var σ(z) ≈ q/16 for small q = Var z (and below it, since |σ'| ≤ ¼)."""
+    for q in (1e-4, 1e-3, 0.01):
+        p = propagation.predict_variance(depth=1, width=100, activation="sigmoid", init="lecun_normal", input_var=q)
+        assert p.act_std[0] ** 2 <= q / 16
+        assert p.act_std[0] ** 2 == pytest.approx(q / 16, rel=0.02)
+    assert propagation.derivative("sigmoid", np.zeros(1))[0] == pytest.approx(0.25, abs=1e-15)
+
+
 def _variance_only_recursion(depth):
     nodes, weights = np.polynomial.hermite_e.hermegauss(80)
     weights = weights / weights.sum()
