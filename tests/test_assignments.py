@@ -27,7 +27,8 @@ MASTERS = ROOT / "assignments"
 NAMES = {"a1": "a1-what-not-to-do", "a2": "a2-xavier-he-lecun", "a3": "a3-keras"}
 LANDLOCK = sandbox.landlock_abi()
 IDS = ("ada.lovelace", "alan_turing")          # two students: different parameters, both 100 %
-FAST = grading.Limits(cell_timeout=8, call_timeout=5, budget=240, cpu=240)
+FAST = grading.Limits(cell_timeout=8, call_timeout=5, test_timeout=5, budget=240, cpu=240)
+ORPHAN = "7391"                               # the argument of a process a submission leaves behind
 
 needs_landlock = pytest.mark.skipif(
     not LANDLOCK and not os.environ.get("CI"),
@@ -202,7 +203,12 @@ def _hostile(build: Path, folder: Path, victim: Path) -> dict:
         "loops": ([], [(setup, "while True:\n    pass")], 12, "did not finish within 8 s"),
         "loops-in-a-call": ([("return (math.sqrt(n) * sigma) ** depth", "while True:\n        pass")], [],
                             9, "no answer within 5 s"),
+        "slow-in-a-call": ([("return (math.sqrt(n) * sigma) ** depth", "import time\n    time.sleep(0.3)\n"
+                                                                           "    return 1.0")], [],
+                           9, "the time limit per test"),
         "sys-exit": ([], [(setup, "import sys\nsys.exit(1)")], 12, "raised SystemExit: 1"),
+        "leaves-a-process": ([], [(setup, f"import subprocess\nsubprocess.Popen(['sleep', '{ORPHAN}'])")],
+                             12, None),
         "os-exit": ([], [(setup, "import os\nos._exit(0)")], 12, "ended the grading process"),
         "prints-megabytes": ([], [(setup, 'print("spam " * 10_000_000)')], 12, "printed 47.7 MB"),
         "huge-array": ([], [(setup, "big = np.ones((200_000, 200_000))")], 12, "raised MemoryError"),
@@ -290,6 +296,14 @@ def test_hostile_submissions_are_contained(graded):
         assert g.total == total, f"{name}: {g.total} instead of {total}\n{g.feedback()}"
         if note:
             assert note in g.feedback(), f"{name}: no {note!r} in\n{g.feedback()}"
+    orphans = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "cmdline").read_bytes() == f"sleep\0{ORPHAN}\0".encode():
+                orphans.append(proc.name)
+        except OSError:
+            continue
+    assert not orphans, f"a submission's child process outlived its worker: {orphans}"
     feedback = grades["hostile-patches-the-checks"].feedback()
     assert "q7: 0 / 1" in feedback and "swapped" not in feedback and "receptive field" in feedback
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}

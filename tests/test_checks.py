@@ -77,7 +77,8 @@ def test_check_sampler_accepts_correct_alternatives(seed, scheme, std):
 
 
 @pytest.mark.parametrize("wrong, distribution, hint", [
-    (lambda shape, rng: rng.uniform(-glorot_std(shape), glorot_std(shape), size=shape), "uniform", "√3"),
+    (lambda shape, rng: rng.uniform(-glorot_std(shape), glorot_std(shape), size=shape), "uniform",
+     "your limit is σ, but U(−L, L) has std L/√3: the limit must be L = √3·σ"),
     (lambda shape, rng: rng.normal(0, math.sqrt(6 / sum(compute_fans(shape))), size=shape), "normal", "uniform limit"),
     (lambda shape, rng: rng.normal(0, glorot_std(shape), size=shape), "uniform", "look normal"),
     (lambda shape, rng: _uniform(glorot_std)(shape[::-1], rng), "uniform", "transposed"),

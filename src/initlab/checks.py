@@ -224,6 +224,9 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
             start = (f"for shape {shape} your std is {std:.4g}, {ratio:.3g}× the target "
                      f"σ = {sigma:.4g}")
             hints = [(f(shape), hint) for f, hint in _std_mistakes(scheme)]
+            if distribution == "uniform":  # the classic: U(−σ, σ), whose std is σ/√3
+                hints.insert(0, (sigma / math.sqrt(3), "your limit is σ, but U(−L, L) has std "
+                                 "L/√3: the limit must be L = √3·σ."))
             hints.append((sigma * 0.87962566103423978, "you truncated at ±2σ without correcting: draw with "
                           "σ₀ = σ/0.8796 and cut at ±2σ₀, so the final std is σ."))
             for value, hint in hints:

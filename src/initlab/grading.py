@@ -75,6 +75,7 @@ class Limits:
 
     cell_timeout: float = 120.0      # wall-clock seconds per notebook cell
     call_timeout: float = 30.0       # wall-clock seconds per function call made by a test
+    test_timeout: float = 120.0      # wall-clock seconds of calls per test case (no new call after)
     budget: float = 900.0            # wall-clock seconds per submission, restarts included
     cpu: int = 900                   # CPU seconds per worker process (RLIMIT_CPU)
     memory: int = 4 << 30            # bytes of address space per worker (RLIMIT_AS)
@@ -307,6 +308,7 @@ class Session:
         self.cache: dict = {}                           # name -> value, for one test case
         self.printed = 0                                # bytes the notebook printed
         self.deadline = time.monotonic() + limits.budget
+        self.test_deadline = None                       # set per test case by _run_question
 
     # -- the worker's life
     def ready(self) -> sandbox.Worker:
@@ -394,11 +396,23 @@ class Session:
             self.worker.close()
 
     # -- requests
+    def _out_of_time(self):
+        """Refuse a new request once the submission's budget or the test case's time is used up."""
+        now = time.monotonic()
+        if self.failure is None and now > self.deadline:
+            self.failure = f"the time budget of {self.limits.budget:g} s per submission ran out"
+        if self.failure is not None:
+            raise NotGraded(self.failure)
+        if self.test_deadline is not None and now > self.test_deadline:
+            raise TimeLimitExceeded(f"this test spent more than {self.limits.test_timeout:g} s in your "
+                                    f"code (the time limit per test); it was stopped there")
+
     def _request(self, message: dict, key: str, name=None, blobs=()):
+        self._out_of_time()
         worker = self.ready()
         self.requests += 1
         message["id"] = self.requests
-        deadline = time.monotonic() + self.limits.call_timeout
+        deadline = time.monotonic() + min(self.limits.call_timeout, max(0.1, self.deadline - time.monotonic()))
         try:
             worker.send(message, blobs)
             while True:
@@ -406,6 +420,9 @@ class Session:
                 if reply.get("id") == self.requests:
                     break
         except sandbox.WorkerTimeout:
+            if time.monotonic() >= self.deadline - 0.2:
+                self.failure = f"the time budget of {self.limits.budget:g} s per submission ran out"
+                raise NotGraded(self.failure) from None
             error = TimeLimitExceeded(f"no answer within {self.limits.call_timeout:g} s (the time limit "
                                       f"per call); your notebook was stopped")
             self.poisoned[key] = error
@@ -554,6 +571,7 @@ def _run_question(test_file, session: Session, env: RemoteEnv) -> list[TestResul
     results, otter_results = [], []
     for number, case in enumerate(test_file.test_cases, 1):
         session.cache = {}
+        session.test_deadline = time.monotonic() + session.limits.test_timeout
         message = None
         try:
             for name in case.body._get_func_params():
@@ -777,10 +795,17 @@ def main(argv=None) -> int:
     g.add_argument("--out", default=str(GRADES))
     g.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     defaults = Limits()
-    g.add_argument("--cell-timeout", type=float, default=defaults.cell_timeout)
-    g.add_argument("--call-timeout", type=float, default=defaults.call_timeout)
-    g.add_argument("--budget", type=float, default=defaults.budget)
-    g.add_argument("--memory-mb", type=int, default=defaults.memory >> 20)
+    g.add_argument("--cell-timeout", type=float, default=defaults.cell_timeout,
+                   help="wall-clock seconds per notebook cell (default: %(default)g)")
+    g.add_argument("--call-timeout", type=float, default=defaults.call_timeout,
+                   help="wall-clock seconds per call of the student's code by a test (default: %(default)g)")
+    g.add_argument("--test-timeout", type=float, default=defaults.test_timeout,
+                   help="wall-clock seconds of the student's code per test case (default: %(default)g)")
+    g.add_argument("--budget", type=float, default=defaults.budget,
+                   help="wall-clock seconds per submission, restarts included; also the CPU-time "
+                        "limit per worker (default: %(default)g)")
+    g.add_argument("--memory-mb", type=int, default=defaults.memory >> 20,
+                   help="address space per worker, in MB (default: %(default)d)")
     g.add_argument("--allow-unsandboxed", action="store_true",
                    help="grade even without Landlock (submissions could read any file you can)")
     args = parser.parse_args(argv)
@@ -793,7 +818,13 @@ def main(argv=None) -> int:
         raise SystemExit(f"no .ipynb, .md or .py files in {args.submissions}")
     build_dir = _resolve_build(args.assignment, args.builds, args.masters, found.values())
     limits = Limits(cell_timeout=args.cell_timeout, call_timeout=args.call_timeout,
+                    test_timeout=args.test_timeout,
                     budget=args.budget, cpu=int(max(args.budget, 60)), memory=args.memory_mb << 20)
+    abi = sandbox.landlock_abi()
+    if 0 < abi < 6:
+        print(f"warning: this kernel's Landlock (ABI {abi}, Linux < 6.12) cannot stop a submission "
+              f"from sending signals to your processes, so one could kill the grader or another "
+              f"submission's worker; grade on Linux 6.12 or later to rule that out", file=sys.stderr)
     start = time.monotonic()
     grades = grade(args.submissions, build_dir, args.out, limits, args.jobs, args.masters,
                    require_landlock=not args.allow_unsandboxed, log=print)

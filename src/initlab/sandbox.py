@@ -600,10 +600,22 @@ class Worker:
         self.ended = reason
         return kind(reason)
 
+    def _exited(self) -> bool:
+        """Whether the worker has ended, *without* reaping it: while it is unreaped its pid, which
+        is also its process group's id, cannot be reused, so :meth:`kill` can signal the group."""
+        if self.process.returncode is not None:
+            return True
+        try:
+            return os.waitid(os.P_PID, self.process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+        except ChildProcessError:
+            return True
+
     def kill(self):
+        """Kill the worker and every process it started in its process group (even once the worker
+        itself has exited), then reap it."""
         import signal
 
-        if self.process.poll() is None:
+        if self.process.returncode is None:             # not reaped yet: the group id is still ours
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -614,10 +626,12 @@ class Worker:
             pass
 
     def close(self):
-        if self.process.poll() is None and not self.ended:
+        if not self._exited() and not self.ended:
             try:
                 self.send({"op": "bye"}, timeout=2)
-                self.process.wait(timeout=2)
+                deadline = time.monotonic() + 2
+                while not self._exited() and time.monotonic() < deadline:
+                    time.sleep(0.01)
             except Exception:
                 pass
         self.kill()
