@@ -384,3 +384,32 @@ def test_exercise_stubs_and_solutions():
         return out
 
     assert checks.check_lsuv(lsuv).passed
+
+
+# ---------------------------------------------------------------------------------------------
+# Review additions
+
+def test_markdown_tables_are_rendered_as_myst():
+    """The decision tables are Markdown outputs: without ``markdown_format: myst`` myst-nb renders
+    them as CommonMark, which shows raw pipes."""
+    import jupytext
+    from _book import ROOT
+
+    nb = jupytext.read(ROOT / "book/07-choosing.md")
+    cells = [c for c in nb.cells if c.cell_type == "code" and "Markdown(" in c.source]
+    assert cells
+    for cell in cells:
+        assert cell.metadata.get("mystnb", {}).get("markdown_format") in ("myst", "gfm")
+
+
+def test_no_escaped_underscores_in_math():
+    """MathJax 2.7 prints ``\\text{fan\\_in}`` with a visible backslash; the chapter writes
+    ``\\text{fan}_\\text{in}``."""
+    from _book import ROOT
+
+    assert "fan\\_" not in (ROOT / "book/07-choosing.md").read_text()
+
+
+def test_plain_he_network_stays_of_order_one():
+    plain = _residual(plain=True)
+    assert round(plain[-1], 2) == 0.61 and 0.25 < plain[-1] < 4
