@@ -77,8 +77,10 @@ def _open(browser, url):
 
 @pytest.mark.parametrize("doc", toc_files())
 def test_page_renders_offline(server, browser, doc):
-    page, _ = _open(browser, f"{server}/{doc}.html")
+    page, blocked = _open(browser, f"{server}/{doc}.html")
     try:
+        page.wait_for_load_state("networkidle")
+        assert not blocked, f"{doc}: the page asked the network for {blocked}"
         assert "Init Lab" in page.title()
         h1 = page.locator("main h1").first.inner_text()
         assert h1.strip(), f"{doc}: empty title"
@@ -117,6 +119,7 @@ def _check_twins(page, doc):
     for i in range(page.locator(".initlab-twin").count()):
         twin = page.locator(".initlab-twin").nth(i)
         n = int(twin.locator("input").get_attribute("max"))
+        start = twin.locator("input").input_value()
         for target in {0, n}:
             twin.locator("input").fill(str(target))
             shown = twin.evaluate("""t => {const d = JSON.parse(t.querySelector('.initlab-twin-data').textContent);
@@ -125,6 +128,7 @@ def _check_twins(page, doc):
                         t.querySelector('.initlab-twin-verdict').textContent === d.verdicts[%d],
                         t.querySelector('img').src.startsWith('data:image/png')]}""" % (target, target, target))
             assert all(shown), f"{doc}: twin {i} did not show position {target}: {shown}"
+        twin.locator("input").fill(start)   # the screenshot shows the twin as a reader finds it
         decoded = twin.evaluate("t => new Promise(r => { const im = t.querySelector('img'); "
                                 "im.decode().then(() => r(im.naturalWidth)); })")
         assert decoded > 0
