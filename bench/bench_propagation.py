@@ -18,6 +18,8 @@ pre-activations, the activations and the gradients.
     untruncated normal, cheaper than he_normal's truncated one);
 (c) the explorer's update, compute + redraw, as a reader sweeps the weight-scale slider
     (initlab.widgets.Explorer.set(scale=...), at the explorer's own batch size);
+(e) ``simulate`` on a network sampled once (``weights=``), which is what the explorer computes when
+    a slider other than depth, width or initializer moves;
 (d) the same statistics through Keras: a Sequential of Dense(use_bias=False,
     kernel_initializer=HeNormal) and ReLU layers, built anew each time (so the initialisation is
     counted), run eagerly under a tf.GradientTape with ``output_gradients``.
@@ -69,6 +71,19 @@ BUDGET_WIDGET_MS = 100.0
 def run_ours(depth, width, batch, seed):
     sim = propagation.simulate(depth=depth, width=width, batch=batch, activation="relu",
                                init="he_normal", seed=seed)
+    return sim.pre_std, sim.act_std, sim.grad_std
+
+
+_NETWORKS = {}
+
+
+def run_ours_fixed(depth, width, batch, seed):
+    """(e) simulate on a network sampled once per size, as the explorer runs it on a slider move."""
+    if (depth, width) not in _NETWORKS:
+        _NETWORKS[depth, width] = propagation.sample_weights([width] * (depth + 1), "he_normal",
+                                                             seed=12345)
+    sim = propagation.simulate(depth=depth, width=width, batch=batch, activation="relu",
+                               init="he_normal", seed=seed, weights=_NETWORKS[depth, width])
     return sim.pre_std, sim.act_std, sim.grad_std
 
 
@@ -203,7 +218,7 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true", help="exit 1 if a budget is missed")
     args = parser.parse_args(argv)
 
-    methods = {"(a) simulate": run_ours, "(b) numpy loop": run_numpy}
+    methods = {"(a) simulate": run_ours, "(b) numpy loop": run_numpy, "(e) fixed net": run_ours_fixed}
     widget = make_widget_update()
     if widget is not None:
         methods["(c) widget update"] = widget
@@ -227,7 +242,9 @@ def main(argv=None):
                                                          times["(b) numpy loop"]))
         row = {"size": label, "repeats": repeats, "a": a, "b": b, "ab": a / b, "ab_paired": paired,
                "c": med.get("(c) widget update"), "d": med.get("(d) keras")}
+        row["e"] = med["(e) fixed net"]
         row["da"] = None if row["d"] is None else row["d"] / a
+        row["de"] = None if row["d"] is None else row["d"] / row["e"]
         rows.append(row)
         if row["ab"] > BUDGET_VS_NUMPY:
             failures.append(f"{label}: (a)/(b) = {row['ab']:.2f} > {BUDGET_VS_NUMPY}")
@@ -242,13 +259,13 @@ def main(argv=None):
     rat = lambda v: "-" if v is None else f"{v:6.2f}"
     header = (f"{'size':38s} {'reps':>4s} {'(a) ours ms':>11s} {'(b) numpy ms':>12s} "
               f"{'(a)/(b)':>7s} {'paired':>6s} {'(c) widget ms':>13s} {'(d) keras ms':>12s} "
-              f"{'(d)/(a)':>7s}")
+              f"{'(d)/(a)':>7s} {'(e) fixed ms':>12s} {'(d)/(e)':>7s}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(f"{r['size']:38s} {r['repeats']:4d} {ms(r['a']):>11s} {ms(r['b']):>12s} "
               f"{rat(r['ab']):>7s} {rat(r['ab_paired']):>6s} {ms(r['c']):>13s} {ms(r['d']):>12s} "
-              f"{rat(r['da']):>7s}")
+              f"{rat(r['da']):>7s} {ms(r['e']):>12s} {rat(r['de']):>7s}")
     print(f"budgets: (a)/(b) <= {BUDGET_VS_NUMPY}, (d)/(a) >= {BUDGET_KERAS}, "
           f"(c) <= {BUDGET_WIDGET_MS:.0f} ms at the explorer default. 'paired' is the median of "
           f"the per-repeat ratios (a)/(b).")
