@@ -48,10 +48,8 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from initlab import propagation
 
-try:
-    from initlab.widgets import BATCH, DEFAULTS
-except ImportError:  # no matplotlib: the explorer's sizes as documented
-    BATCH, DEFAULTS = 128, {"depth": 30, "width": 256}
+from initlab.widgets import BATCH, DEFAULTS  # noqa: E402 - after the sys.path fallback above
+
 EXPLORER = (DEFAULTS["depth"], DEFAULTS["width"], BATCH)
 SIZES = {  # label: (depth, width, batch)
     f"explorer default {EXPLORER[0]}x{EXPLORER[1]}, batch {EXPLORER[2]}": EXPLORER,

@@ -624,15 +624,14 @@ def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=Non
     if need > MAX_BYTES:
         raise ValueError(f"this run would need about {need / 2**20:.0f} MiB (limit MAX_BYTES = "
                          f"{MAX_BYTES / 2**20:.0f} MiB); reduce depth, width or batch")
-    if weights is not None:
-        weights = _check_weights(weights, widths, dt)
+    fixed = None if weights is None else _check_weights(weights, widths, dt)
     rng = _initializers._rng(seed)  # None, an int >= 0 or a Generator
     depth = len(widths) - 1
 
     stats = {k: np.full(depth, np.inf) for k in
              ("pre_std", "act_std", "act_mean", "grad_std", "saturation", "dead")}
     keep = {"pre": [], "act": [], "grad": []} if keep_samples else None
-    fixed, weights, derivs = weights, [], []
+    weights, derivs = [], []
     overflow = grad_overflow = None
 
     with np.errstate(all="ignore"):
