@@ -191,7 +191,7 @@ def test_jacobian_singular_values(jacobians):
 
 def test_weight_gradient_scale_is_level(glorot_runs):
     # Paper, Fig. 8 / eq. 14: with the standard init the back-propagated gradients shrink
-    # (×0.08 over the layers) but rms(a_{l-1})·std(∂L/∂z_l) stays within a few %.
+    # (×0.08 over the layers) but rms(a_{l-1})·std(∂ℒ/∂z_l) stays within a few %.
     for name, limit in (("glorot_standard", 1.06), ("glorot_uniform", 1.2)):
         for sim in glorot_runs[name]:
             rms_in = np.concatenate([[1.0], np.sqrt(sim.act_std[:-1] ** 2 + sim.act_mean[:-1] ** 2)])

@@ -171,6 +171,25 @@ def test_selu_maps_for_four_weight_variances():
     assert 0.5 * small_q > 1 and 0.5625 * small_q > 1                       # 0 is unstable
 
 
+def test_selu_near_zero_is_piecewise_linear_not_linear():
+    """Near 0 SELU has two slopes, λ and λα (the chapter's 1.05 and 1.76), so it is not close to
+    a linear function; at 0.5/n a small signal grows until the exponential branch bends."""
+    from initlab.propagation import activate
+
+    h = 1e-7
+    right = float((activate("selu", np.array(h)) - activate("selu", np.array(0.0))) / h)
+    left = float((activate("selu", np.array(0.0)) - activate("selu", np.array(-h))) / h)
+    assert right == pytest.approx(SELU_LAMBDA, rel=1e-6)
+    assert left == pytest.approx(SELU_LAMBDA * SELU_ALPHA, rel=1e-6)
+    assert left / right == pytest.approx(SELU_ALPHA) and SELU_ALPHA > 1.5      # a real kink
+    p = predict_variance(depth=2000, width=256, activation="selu", init=initializers.VarianceScaling(0.5))
+    q_star = float(p.pre_var[-1])
+    qs = np.logspace(-8, math.log10(q_star), 30)
+    growth = np.array([second_moment_map("selu", q, 0.5) / q for q in qs])
+    assert growth[0] > 1 and np.all(np.diff(growth) < 0)                       # grows, ever less ...
+    assert growth[-1] == pytest.approx(1.0, abs=1e-5)                          # ... until q*
+
+
 @functools.lru_cache(maxsize=None)
 def selu_runs(name):
     init = {"lecun_normal": "lecun_normal", "he_normal": "he_normal",
