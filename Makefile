@@ -49,15 +49,16 @@ lab: $(BOOK_READY)
 
 bench: $(DEV_READY)
 	env -u OPENBLAS_NUM_THREADS $(BIN)/python bench/bench_propagation.py
+	$(BIN)/python bench/bench_onednn.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
 
 assignments: $(DEV_READY)
-	$(BIN)/python -m initlab.grading assign $(if $(MASTERS),--masters "$(MASTERS)")
+	$(BIN)/python -m initlab.course.grading assign $(if $(MASTERS),--masters "$(MASTERS)")
 
 grade: $(DEV_READY)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [ASSIGNMENT=a1] [GRADES=_build/grades] [JOBS=2] [MASTERS=assignments]"; exit 2; }
-	$(BIN)/python -m initlab.grading grade "$(SUBMISSIONS)" --out "$(or $(GRADES),_build/grades)" \
+	$(BIN)/python -m initlab.course.grading grade "$(SUBMISSIONS)" --out "$(or $(GRADES),_build/grades)" \
 		$(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(JOBS),--jobs $(JOBS)) \
 		$(if $(MASTERS),--masters "$(MASTERS)")

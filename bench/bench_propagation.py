@@ -24,16 +24,14 @@ pre-activations, the activations and the gradients.
     kernel_initializer=HeNormal) and ReLU layers, built anew each time (so the initialisation is
     counted), run eagerly under a tf.GradientTape with ``output_gradients``.
 
-Budgets (DESIGN.md): (a)/(b) <= 1.5, (d)/(a) >= 10, explorer update <= 100 ms median.
+Budgets (the README's "Benchmarks" section): (a)/(b) <= 1.5, (d)/(a) >= 10, explorer update
+<= 100 ms median.
 """
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")   # before TensorFlow can be imported
-
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -143,7 +141,9 @@ def make_widget_update():
 def make_keras_runner():
     """A callable doing the same statistics through Keras, or (None, reason) if unavailable."""
     try:
-        import keras
+        from initlab.quiet_keras import import_keras
+
+        keras = import_keras()
         import tensorflow as tf
     except Exception as exc:  # noqa: BLE001 - any import failure means "skip"
         return None, f"{type(exc).__name__}: {exc}"

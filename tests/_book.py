@@ -19,7 +19,7 @@ HTML = BUILD / "_build" / "html"
 
 def toc_files() -> list[str]:
     """Every document in _toc.yml, root first, as paths without suffix (e.g. 'book/intro')."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [toc["root"]]
 
     def walk(entries):
@@ -37,7 +37,7 @@ def toc_files() -> list[str]:
 
 def is_notebook(doc: str) -> bool:
     """A MyST notebook has a jupytext/kernelspec header and code cells."""
-    text = (ROOT / f"{doc}.md").read_text()
+    text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
     return "kernelspec:" in text.split("\n---", 1)[0] and "```{code-cell}" in text
 
 
@@ -59,12 +59,12 @@ def build_book() -> subprocess.CompletedProcess:
     """
     shutil.rmtree(BUILD, ignore_errors=True)
     BUILD.mkdir(parents=True)
-    config = (ROOT / "_config.yml").read_text()
+    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
     forced, n = re.subn(r"(?m)^(\s*execute_notebooks:\s*)cache\b", r"\1force", config)
     assert n == 1, "_config.yml must set execute_notebooks: cache exactly once"
     # Jupyter Book resolves local_extensions against the config file's folder.
     forced = forced.replace(": book/_ext", f": {ROOT / 'book' / '_ext'}")
-    (BUILD / "_config.yml").write_text(forced)
+    (BUILD / "_config.yml").write_text(forced, encoding="utf-8")
     env = dict(os.environ, PYTHONHASHSEED="0")
     return subprocess.run(
         [venv_bin("jupyter-book"), "build", str(ROOT), "--config", str(BUILD / "_config.yml"),

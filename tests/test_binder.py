@@ -59,7 +59,7 @@ def server(tmp_path_factory):
             time.sleep(0.5)
     else:
         proc.kill()
-        pytest.fail("JupyterLab did not start:\n" + log.read_text()[-3000:])
+        pytest.fail("JupyterLab did not start:\n" + log.read_text(encoding="utf-8")[-3000:])
     yield url, proc
     proc.terminate()
     try:
@@ -74,8 +74,8 @@ def _auth():
 
 
 def test_binder_files_pin_python_and_install_the_package():
-    assert (ROOT / "runtime.txt").read_text().strip() == "python-3.11"
-    requirements = (ROOT / "requirements.txt").read_text().splitlines()
+    assert (ROOT / "runtime.txt").read_text(encoding="utf-8").strip() == "python-3.11"
+    requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert "-e ." in requirements, "Binder must install initlab from requirements.txt"
     assert any(r.startswith("jupytext") for r in requirements)
     assert os.access(ROOT / "postBuild", os.X_OK)
@@ -90,7 +90,7 @@ def test_every_chapter_opens_as_a_notebook(server, doc):
     model = r.json()
     assert model["type"] == "notebook"
     cells = model["content"]["cells"]
-    n_code = (ROOT / f"{doc}.md").read_text().count("```{code-cell}")
+    n_code = (ROOT / f"{doc}.md").read_text(encoding="utf-8").count("```{code-cell}")
     assert sum(c["cell_type"] == "code" for c in cells) == n_code
     assert model["content"]["metadata"]["kernelspec"]["name"] == "python3"
 

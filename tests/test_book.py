@@ -29,14 +29,14 @@ def test_build_has_no_warnings(html):
 def test_every_toc_page_exists(html, doc):
     page = html / f"{doc}.html"
     assert page.is_file(), f"{doc} is in _toc.yml but {page.name} was not built"
-    assert "<h1" in page.read_text()
+    assert "<h1" in page.read_text(encoding="utf-8")
 
 
 def _executed(doc: str) -> dict:
     """The executed notebook myst-nb saved for a chapter."""
     path = BUILD / "_build" / "jupyter_execute" / f"{doc}.ipynb"
     assert path.is_file(), f"no executed notebook for {doc}"
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("doc", notebooks())
@@ -46,7 +46,7 @@ def test_chapter_pages_hold_their_executed_figures(html, doc):
     assert all(c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"), \
         f"{doc}: a code cell was not executed"
     n_figures = sum("image/png" in o.get("data", {}) for o in outputs)
-    page = (html / f"{doc}.html").read_text()
+    page = (html / f"{doc}.html").read_text(encoding="utf-8")
     images = re.findall(r'<img[^>]+src="([^"]*_images/[^"]+\.png)"', page)
     assert len(images) >= n_figures, f"{doc}: {n_figures} figures executed, {len(images)} shown"
     for src in images:
@@ -60,7 +60,7 @@ def test_no_error_or_stderr_in_outputs(html, doc):
         for out in cell.get("outputs", []):
             assert out["output_type"] != "error", f"{doc}: error output {out.get('ename')}"
             assert out.get("name") != "stderr", f"{doc}: stderr output {out.get('text')!r:.300}"
-    page = (html / f"{doc}.html").read_text()
+    page = (html / f"{doc}.html").read_text(encoding="utf-8")
     assert "Traceback (most recent call last)" not in page
     assert 'class="output traceback' not in page and 'class="output stderr' not in page
 
@@ -78,7 +78,7 @@ def test_no_machine_paths_leak(html):
 
 
 def test_math_is_served_from_the_build(html):
-    page = (html / "book" / "intro.html").read_text()
+    page = (html / "book" / "intro.html").read_text(encoding="utf-8")
     src = re.search(r'<script[^>]+src="([^"]*MathJax\.js[^"]*)"', page)
     assert src, "no MathJax script on the page"
     assert not src.group(1).startswith(("http:", "https:", "//")), src.group(1)
@@ -90,6 +90,6 @@ def test_pages_need_no_widget_javascript_and_show_snapshots(html):
     """No page pulls ipywidgets' JavaScript from a CDN; each live explorer appears as its static
     snapshot (the widget view needs a kernel)."""
     for doc in notebooks():
-        page = (html / f"{doc}.html").read_text()
+        page = (html / f"{doc}.html").read_text(encoding="utf-8")
         assert "html-manager" not in page and "require.min.js" not in page, doc
         assert 'class="initlab-live-snapshot"' in page, f"{doc}: no snapshot of its live explorer"

@@ -15,14 +15,11 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import os
 
 import numpy as np
 import pytest
 
 from initlab import beyond, checks, data, initializers, propagation
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 LN10 = math.log(10)
 
@@ -116,10 +113,7 @@ def glorot_he(digits):
 
 def test_xavier_is_not_faster_than_he(glorot_he):
     mean = {k: np.mean([_epochs_to(r) for r in rs]) for k, rs in glorot_he.items()}
-    expected = {("tanh", 3): (3.67, 3.67), ("tanh", 10): (2.67, 2.0), ("relu", 3): (4.33, 4.33),
-                ("relu", 10): (9.0, 5.33)}
-    for (a, d), (g, h) in expected.items():
-        assert round(mean[a, d, "glorot_normal"], 2) == g and round(mean[a, d, "he_normal"], 2) == h
+    for a, d in [(a, d) for a in ("tanh", "relu") for d in (3, 10)]:
         # "In none of the four settings did Glorot need fewer epochs on average"
         assert mean[a, d, "glorot_normal"] >= mean[a, d, "he_normal"]
     for a in ("tanh", "relu"):
@@ -136,7 +130,6 @@ def test_xavier_is_not_faster_than_he(glorot_he):
 def test_initial_loss_near_chance(glorot_he):
     loss = {i: np.mean([r.initial_loss for (a, d, j), rs in glorot_he.items() if j == i for r in rs])
             for i in ("glorot_normal", "he_normal")}
-    assert round(loss["glorot_normal"], 3) == 2.343 and round(loss["he_normal"], 3) == 2.599
     assert LN10 < loss["glorot_normal"] < loss["he_normal"] < LN10 + 0.4   # both fine, Glorot closer
 
 
@@ -166,7 +159,6 @@ def test_noisy_labels_smaller_init_is_a_slower_clock(noisy_runs):
     acc = {f: [np.array(r.history["val_accuracy"]) for r in rs] for f, rs in runs.items()}
     best = {f: np.mean([a.max() for a in accs]) for f, accs in acc.items()}
     last = {f: np.mean([a[-1] for a in accs]) for f, accs in acc.items()}
-    assert round(last[0.25], 3) == 0.943 and round(last[1.0], 3) == 0.908
     assert last[0.25] > last[1.0] + 0.02             # 3 seeds at 60 epochs: 0.94-0.95 against 0.85-0.93
     assert abs(best[0.25] - best[1.0]) < 0.01        # same peak (3 seeds: 0.956-0.962 against 0.953-0.960)
     for big, small in zip(acc[1.0], acc[0.25]):
@@ -194,7 +186,6 @@ def test_standardization_stops_the_compounding():
         bn = out[init, True]
         assert bn[-1] == pytest.approx(math.sqrt(n * sigma**2 / 2), rel=0.03)
         assert bn[1:].max() / bn[1:].min() < 1.1
-    assert round(out["random_normal", True][-1], 2) == 0.57 and round(out["glorot_normal", True][-1], 2) == 0.72
 
 
 def _bn_relu(z):
@@ -209,7 +200,7 @@ def test_normalized_training(digits, glorot_he):
 
     training.import_keras()
     ratio = initializers.get("he_normal").std((64, 64)) / 0.05
-    assert round(ratio, 2) == 3.54
+    assert ratio == pytest.approx(math.sqrt(2 / 64) / 0.05, rel=1e-12)      # He's σ = √(2/fan_in)
 
     def run(init, act, lr=1e-3):
         return training.train(digits, init=init, activation=act, depth=10, width=64, epochs=8, seed=0,
@@ -222,17 +213,16 @@ def test_normalized_training(digits, glorot_he):
     bn_he_lr = run("he_normal", _bn_relu, 1e-3 * ratio)
     acc = lambda r: r.history["val_accuracy"]                          # noqa: E731
     # seeds 0-2 (measured): plain small 0.10-0.26, BN small 0.92-0.94, BN He 0.69-0.76, BN zeros 0.10
-    assert round(acc(plain_small)[-1], 2) == 0.26 and acc(plain_small)[-1] < 0.35
+    assert acc(plain_small)[-1] < 0.35
     assert plain_small.grad_norms.max() < 1e-4
-    assert round(acc(bn_small)[-1], 2) == 0.92 and acc(bn_small)[-1] > 0.85
-    assert round(acc(bn_zeros)[-1], 2) == 0.10
-    assert round(acc(bn_he)[-1], 2) == 0.74 and acc(bn_he)[-1] < acc(bn_small)[-1] - 0.1
+    assert acc(bn_small)[-1] > 0.85
+    assert max(acc(bn_zeros)) < 0.2                   # zeros stay symmetric: chance, normalized or not
+    assert acc(bn_he)[-1] < acc(bn_small)[-1] - 0.1
     # the learning rate × 3.54 puts He's first epoch where the small init's is (3 seeds: within 0.02)
-    assert round(acc(bn_he_lr)[0], 2) == 0.73 and round(acc(bn_small)[0], 2) == 0.73
     assert abs(acc(bn_he_lr)[0] - acc(bn_small)[0]) < 0.03 and acc(bn_he)[0] < acc(bn_small)[0] - 0.2
     # gradients grow toward the input with normalization (3 seeds: 5.3-6.3), not without
-    assert round(bn_he.grad_norms[0] / bn_he.grad_norms[-1], 1) == 6.0
-    assert round(plain_he.grad_norms[0] / plain_he.grad_norms[-1], 1) == 1.2
+    assert bn_he.grad_norms[0] / bn_he.grad_norms[-1] > 3
+    assert plain_he.grad_norms[0] / plain_he.grad_norms[-1] < 2
 
 
 def _residual(depth=50, n=256, init="he_normal", branch_scale=1.0, normalize=False, plain=False, seed=0):
@@ -251,9 +241,9 @@ def test_residual_branches_add_variance():
     he = _residual()
     assert f"{he[-1]:.1e}" == "2.6e+07" and 2**25 / 2 < he[-1] < 2**25 * 2
     scaled = _residual(branch_scale=1 / math.sqrt(50))
-    assert round(scaled[-1], 2) == 1.65 and scaled[-1] == pytest.approx(math.exp(0.5), rel=0.05)
+    assert scaled[-1] == pytest.approx(math.exp(0.5), rel=0.05)
     bn = _residual(normalize=True)
-    assert round(bn[-1], 2) == 7.15 and bn[-1] == pytest.approx(math.sqrt(51), rel=0.03)
+    assert bn[-1] == pytest.approx(math.sqrt(51), rel=0.03)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,11 +252,12 @@ def test_residual_branches_add_variance():
 def test_orthogonal_products_saxe():
     orth = beyond.product_singular_values(50, 256, "orthogonal", seed=0)
     err = np.abs(orth - 1).max()
-    assert err < 1e-6 and f"{err:.0e}" in ("1e-15", "2e-15")           # DESIGN: 1 ± 1e-6; float64 rounding
+    assert err < 1e-12                      # "1 to within the rounding of float64" (measured 1e-15)
     g = beyond.product_singular_values(50, 256, "gaussian", seed=0)
     below = np.mean(g < 1e-3 * g.max())
-    assert below > 0.5 and round(100 * below) == 80                     # DESIGN: more than half
-    assert round(np.mean(g**2), 2) == 0.97 and round(g.max(), 1) == 7.6 and f"{np.median(g):.0e}" == "3e-08"
+    assert below > 0.5                      # "practically erases the rest": most directions vanish
+    assert 0.5 < np.mean(g**2) < 1.5        # "close to the 1 that the variance argument promises"
+    assert 1 < g.max() < 20 and np.median(g) < 1e-6 * g.max()     # a handful carry the signal
     # the same over seeds: 80-81 % below, mean s² 0.78-0.97
     for seed in (1, 2):
         s = beyond.product_singular_values(50, 256, "gaussian", seed=seed)
@@ -407,9 +398,9 @@ def test_no_escaped_underscores_in_math():
     ``\\text{fan}_\\text{in}``."""
     from _book import ROOT
 
-    assert "fan\\_" not in (ROOT / "book/07-choosing.md").read_text()
+    assert "fan\\_" not in (ROOT / "book/07-choosing.md").read_text(encoding="utf-8")
 
 
 def test_plain_he_network_stays_of_order_one():
     plain = _residual(plain=True)
-    assert round(plain[-1], 2) == 0.61 and 0.25 < plain[-1] < 4
+    assert 0.25 < plain[-1] < 4

@@ -60,6 +60,6 @@ def test_chapter_executes_cleanly(doc):
     assert monitor.peak < PEAK_MEMORY_BUDGET, f"{doc}: peak memory {monitor.peak / 2**30:.2f} GB"
 
     STATS.parent.mkdir(exist_ok=True)
-    stats = json.loads(STATS.read_text()) if STATS.exists() else {}
+    stats = json.loads(STATS.read_text(encoding="utf-8")) if STATS.exists() else {}
     stats[doc] = {"seconds": round(seconds, 1), "peak_mb": round(monitor.peak / 2**20)}
-    STATS.write_text(json.dumps(stats, indent=1))
+    STATS.write_text(json.dumps(stats, indent=1), encoding="utf-8")

@@ -206,7 +206,7 @@ def test_probe_of_an_unresolvable_host_is_bounded():
 
 
 def test_download_restores_the_socket_timeout(monkeypatch):
-    import initlab.training
+    import initlab.quiet_keras
 
     seen = []
 
@@ -216,7 +216,7 @@ def test_download_restores_the_socket_timeout(monkeypatch):
 
     fake = types.SimpleNamespace(datasets=types.SimpleNamespace(
         mnist=types.SimpleNamespace(load_data=load_data)))
-    monkeypatch.setattr(initlab.training, "import_keras", lambda: fake)
+    monkeypatch.setattr(initlab.quiet_keras, "import_keras", lambda: fake)
     before = socket.getdefaulttimeout()
     with pytest.raises(OSError, match="offline"):
         data._download_mnist(2.0)

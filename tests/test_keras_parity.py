@@ -6,19 +6,17 @@ a false failure is rarer than 1e-6 per check.
 """
 
 import math
-import os
 
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"      # silence TensorFlow's C++ start-up logging
-os.environ["KERAS_BACKEND"] = "tensorflow"
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from scipy import stats
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from numpy.testing import assert_array_equal  # noqa: E402
-from scipy import stats  # noqa: E402
+import initlab.initializers as ini
+from conftest import KS_P_MIN, KURTOSIS, z_bound
+from initlab.quiet_keras import import_keras
 
-import initlab.initializers as ini  # noqa: E402
-from conftest import KS_P_MIN, KURTOSIS, z_bound  # noqa: E402
+keras = import_keras()
 
 K = keras.initializers
 T = 0.87962566103423978

@@ -229,7 +229,7 @@ def test_prediction_closed_forms():
     np.testing.assert_allclose(he.act_sq, 1.0, rtol=1e-12)        # E[ReLU(z)²] = ½E[z²]
     np.testing.assert_allclose(he.act_std ** 2, (0.5 - 1 / (2 * math.pi)) * 2, rtol=1e-12)
     xav = predict_variance(depth=30, width=256, activation="relu", init="glorot_normal")
-    assert xav.ratio == pytest.approx(2 ** -14.5, rel=1e-12)      # "2^-14.5", DESIGN.md
+    assert xav.ratio == pytest.approx(2 ** -14.5, rel=1e-12)      # chapter 4: Glorot shrinks 30 ReLU layers by 2^-14.5
     scaled = predict_variance(depth=3, width=10, activation="relu", init="he_normal", scale=3.0,
                               input_var=2.0)
     np.testing.assert_allclose(scaled.pre_var, 2 * 2 * 9.0 ** np.arange(1, 4), rtol=1e-12)

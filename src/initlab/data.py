@@ -30,6 +30,8 @@ import threading
 
 import numpy as np
 
+from . import quiet_keras
+
 __all__ = ["Dataset", "NAMES", "load", "load_digits_split", "load_mnist", "MNIST_HOST"]
 
 #: The data set names :func:`load` accepts.
@@ -175,9 +177,7 @@ def _download_mnist(timeout: float):
 
     A per-operation socket timeout makes a stalled download raise instead of hanging.
     """
-    from .training import import_keras
-
-    keras = import_keras()
+    keras = quiet_keras.import_keras()
 
     old = socket.getdefaulttimeout()
     socket.setdefaulttimeout(max(timeout, 10.0))

@@ -25,8 +25,8 @@ without op determinism, but the two modes pick different kernels and so give (eq
 different numbers; it is always on so that results do not depend on what ran before. It is a
 process-wide TensorFlow setting and stays on.
 
-Runs are quiet: nothing is printed, there are no progress bars, and TensorFlow's C++ log is
-silenced (see :func:`import_keras`). ``import initlab.training`` does not import TensorFlow; the
+Runs are quiet: nothing is printed, there are no progress bars, and TensorFlow loads silently on
+every CPU (see :func:`initlab.quiet_keras.import_keras`, re-exported here as ``import_keras``). ``import initlab.training`` does not import TensorFlow; the
 first run does (a few seconds, once).
 """
 
@@ -36,42 +36,15 @@ import dataclasses
 import difflib
 import math
 import numbers
-import os
 import time
 
 import numpy as np
 
 from . import initializers
+from .data import Dataset, load
+from .quiet_keras import import_keras
 
 __all__ = ["TrainingRun", "train", "build_model", "keras_initializer", "import_keras"]
-
-
-def import_keras():
-    """Import and return ``keras`` (TensorFlow backend) without TensorFlow's log noise.
-
-    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (C++ messages such as the CPU-instruction and oneDNN notices)
-    and ``KERAS_BACKEND=tensorflow`` unless they are already set, *before* TensorFlow is first
-    imported (afterwards they have no effect), then lowers TensorFlow's Python and absl loggers
-    to errors. That is enough: ``TF_ENABLE_ONEDNN_OPTS`` stays untouched, since the oneDNN
-    notice is one of the silenced C++ messages. Use it instead of ``import keras`` in chapters
-    that need Keras directly, before anything else imports TensorFlow.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras
-    import tensorflow as tf
-
-    tf.get_logger().setLevel("ERROR")
-    try:
-        from absl import logging as absl_logging
-        absl_logging.set_verbosity(absl_logging.ERROR)
-    except ImportError:  # absl comes with TensorFlow, but is not essential
-        pass
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(f"initlab.training needs Keras' TensorFlow backend, but Keras runs on "
-                           f"{keras.backend.backend()!r}; set KERAS_BACKEND=tensorflow before "
-                           f"importing keras")
-    return keras
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,8 +303,6 @@ def train(data="digits", init="he_normal", activation="relu", depth: int = 1, wi
     and 2–3 s for 15 layers of 64. The returned model is compiled, so ``run.model.evaluate(...)``
     works.
     """
-    from .data import Dataset, load
-
     if isinstance(data, str):
         data = load(data)
     if not isinstance(data, Dataset):
