@@ -63,6 +63,46 @@ def test_lstm_orthogonal_recurrent_kernel_and_forget_bias_one():
     assert 1 / (1 + math.exp(-1)) == pytest.approx(0.731, abs=5e-4)
 
 
+@pytest.mark.parametrize("units", [8, 64])
+def test_lstm_recurrent_kernel_is_orthogonal_as_a_whole_not_per_gate(units):
+    """Keras orthogonalizes the whole (units × 4·units) matrix: the four gates' blocks share the
+    unit row norms, so their mean squared singular value is ¼ on average and none is orthogonal."""
+    for _ in range(3):                                   # the chapter's LSTM is unseeded: any build
+        lstm = keras.layers.LSTM(units)
+        lstm.build((None, 10, 4))
+        R = lstm.cell.recurrent_kernel.numpy().astype(np.float64)
+        blocks = np.split(R, 4, axis=1)
+        svs = [np.linalg.svd(b, compute_uv=False) for b in blocks]
+        assert np.mean(np.concatenate(svs) ** 2) == pytest.approx(0.25, abs=1e-5)
+        for sv in svs:
+            assert sv.max() <= 1 + 1e-5                  # a block of an orthonormal-rows matrix
+            assert np.mean(sv**2) < 0.5                  # an orthogonal block would have 1
+            assert sv.min() < 0.5                        # far from orthogonal
+
+
+def test_per_gate_orthogonal_custom_initializer():
+    def per_gate_orthogonal(shape, dtype=None):          # the chapter's function
+        units = shape[0]
+        return keras.ops.concatenate([K.Orthogonal()((units, units), dtype=dtype) for _ in range(4)], axis=1)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lstm = keras.layers.LSTM(8, recurrent_initializer=per_gate_orthogonal)
+        lstm.build((None, 10, 4))
+    assert caught == []
+    blocks = np.split(lstm.cell.recurrent_kernel.numpy(), 4, axis=1)
+    for b in blocks:
+        np.testing.assert_allclose(b @ b.T, np.eye(8), atol=1e-5)
+    assert not any(np.allclose(blocks[0], b) for b in blocks[1:])  # four independent draws
+
+
+def test_the_repeat_is_documented_in_the_docstrings():
+    """'documented, not warned': the note the chapter prints is in the initializers' docstrings."""
+    for init in (K.HeNormal, K.GlorotUniform):                 # the example and the Dense default
+        doc = " ".join((init.__doc__ or "").split())
+        assert "will produce the same random values across multiple calls" in doc
+
+
 def test_embedding_default_is_uniform_pm_0_05():
     embedding = keras.layers.Embedding(1000, 16)
     embedding.build((None, 10))
