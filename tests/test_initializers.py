@@ -455,7 +455,7 @@ def test_gain_errors():
         gain("tanh", 0)
     with pytest.raises(TypeError, match="activation must be a string"):
         gain(None)
-    with pytest.raises(TypeError, match="real number"):
+    with pytest.raises(TypeError, match="must be a finite number, got bool"):
         gain("leaky_relu", True)
     with pytest.raises(ValueError, match="finite"):
         gain("leaky_relu", float("nan"))
@@ -484,12 +484,12 @@ def test_bad_shapes(name, shape, error, message):
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"scale": 0}, ValueError, "> 0"), ({"scale": -1.0}, ValueError, "> 0"),
     ({"scale": float("nan")}, ValueError, "finite"), ({"scale": float("inf")}, ValueError, "finite"),
-    ({"scale": "2"}, TypeError, "real number"), ({"scale": True}, TypeError, "real number"),
-    ({"mode": "fan_mid"}, ValueError, "'fan_in', 'fan_out', 'fan_avg'"),
-    ({"mode": None}, ValueError, "'fan_in', 'fan_out', 'fan_avg'"),
-    ({"distribution": "gaussian"}, ValueError, "'uniform', 'truncated_normal', 'untruncated_normal'"),
-    ({"distribution": 3}, ValueError, "'uniform', 'truncated_normal', 'untruncated_normal'"),
-    ({"distribution": np.array([1, 2])}, ValueError, "'uniform', 'truncated_normal'"),
+    ({"scale": "2"}, TypeError, "finite number > 0, got str"), ({"scale": True}, TypeError, "got bool"),
+    ({"mode": "fan_mid"}, ValueError, "Did you mean 'fan_in'.* Valid: fan_in, fan_out, fan_avg"),
+    ({"mode": None}, TypeError, "mode must be a string, one of fan_in, fan_out, fan_avg"),
+    ({"distribution": "gaussian"}, ValueError, "Valid: uniform, truncated_normal, untruncated_normal, normal"),
+    ({"distribution": 3}, TypeError, "one of uniform, truncated_normal, untruncated_normal, normal"),
+    ({"distribution": np.array([1, 2])}, TypeError, "one of uniform, truncated_normal"),
 ])
 def test_bad_variance_scaling_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -478,7 +478,7 @@ def test_fixed_weights_are_used_as_given_and_scaled():
     (np.zeros((3, 8, 8)), TypeError, r"weights must be a list of 2 matrices"),
     ([np.zeros((8, 8))], TypeError, r"weights must be a list of 2 matrices of shapes \[\(8, 8\), \(8, 4\)\]"),
     ([np.zeros((8, 8)), np.zeros((4, 8))], ValueError, r"weights\[1\] \(W_2\) must be a real matrix of shape \(8, 4\)"),
-    ([np.zeros((8, 8)), np.array([["a"] * 4] * 8)], ValueError, r"weights\[1\]"),
+    ([np.zeros((8, 8)), np.array([["a"] * 4] * 8)], TypeError, r"weights\[1\] \(W_2\) must be a real matrix"),
 ])
 def test_bad_fixed_weights_are_refused(weights, exc, match):
     with pytest.raises(exc, match=match):
@@ -499,11 +499,11 @@ def test_bad_fixed_weights_are_refused(weights, exc, match):
     (dict(width=True), TypeError, r"width must be an int"),
     (dict(batch=1), ValueError, r"batch must be an int >= 2"),
     (dict(batch="8"), TypeError, r"batch must be an int"),
-    (dict(scale=0), ValueError, r"scale must be a finite real number > 0"),
+    (dict(scale=0), ValueError, r"scale must be a finite number > 0 \(a multiplier on the weights\)"),
     (dict(scale=-1.0), ValueError, r"scale must be .* > 0"),
     (dict(scale=float("nan")), ValueError, r"scale must be a finite"),
     (dict(scale=float("inf")), ValueError, r"scale must be a finite"),
-    (dict(scale="1"), TypeError, r"scale must be a finite real number"),
+    (dict(scale="1"), TypeError, r"scale must be a finite number > 0"),
     (dict(widths=[256]), ValueError, r"at least one layer"),
     (dict(widths=[256, 0, 3]), ValueError, r"list of positive ints"),
     (dict(widths=[256, 2.0]), TypeError, r"list of positive ints"),

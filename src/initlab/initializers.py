@@ -32,12 +32,11 @@ This module imports neither TensorFlow nor matplotlib.
 
 from __future__ import annotations
 
-import difflib
 import math
-import numbers
-from collections.abc import Sequence
 
 import numpy as np
+
+from . import validate
 
 __all__ = [
     "NAMES", "ALIASES", "Initializer", "Constant", "RandomNormal", "RandomUniform",
@@ -51,65 +50,10 @@ __all__ = [
 TRUNCATION_STD = 0.87962566103423978
 _MODES = ("fan_in", "fan_out", "fan_avg")
 _DISTRIBUTIONS = ("uniform", "truncated_normal", "untruncated_normal")
-_FLOATS = ("float16", "float32", "float64")
 
 
-# ---------------------------------------------------------------------------------------------
-# Input checking: every public entry point goes through these, so errors name what is valid.
-
-def _check_shape(shape) -> tuple[int, ...]:
-    if isinstance(shape, (str, bytes, bytearray, memoryview)) or not isinstance(
-            shape, (Sequence, np.ndarray)):
-        raise TypeError(f"shape must be a sequence of non-negative ints such as (784, 128), "
-                        f"got {type(shape).__name__} {shape!r}")
-    dims = []
-    for d in shape:
-        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral):
-            raise TypeError(f"shape must contain only ints, got {d!r} in {tuple(shape)!r}")
-        if d < 0:
-            raise ValueError(f"shape dims must be >= 0, got {tuple(shape)!r}")
-        dims.append(int(d))
-    return tuple(dims)
-
-
-def _check_number(name: str, value, *, positive=False, nonnegative=False) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value}")
-    if nonnegative and value < 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
-
-
-def _rng(seed) -> np.random.Generator:
-    """None: fresh entropy; an int >= 0: reproducible; a Generator: draw from it."""
-    if seed is None:
-        return np.random.default_rng()
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
-        if seed < 0:
-            raise ValueError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
-                             f"got {seed}")
-        return np.random.default_rng(int(seed))
-    raise TypeError(f"seed must be None, an int >= 0 or a numpy.random.Generator, "
-                    f"got {type(seed).__name__} {seed!r}")
-
-
-def _check_dtype(dtype) -> np.dtype:
-    """None means float32, as in Keras (numpy would read None as float64)."""
-    try:
-        dt = np.dtype("float32" if dtype is None else dtype)
-    except (TypeError, ValueError, DeprecationWarning):  # e.g. "a" warns under -W error
-        dt = None
-    if dt is None or dt.name not in _FLOATS:
-        raise TypeError(f"dtype must be one of {', '.join(_FLOATS)}, got {dtype!r}")
-    return np.dtype(dt.name)  # native byte order: numpy's samplers reject e.g. ">f4"
-
+# Every public entry point checks its input with :mod:`initlab.validate`, so errors name what is
+# valid.
 
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
@@ -129,7 +73,7 @@ def compute_fans(shape) -> tuple[int, int]:
     feeds. Example: a 3×3 conv from 64 to 128 channels has ``compute_fans((3, 3, 64, 128)) ==
     (576, 1152)``.
     """
-    shape = _check_shape(shape)
+    shape = validate.shape(shape)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -174,9 +118,9 @@ def gain(activation: str, param=None) -> float:
                         f"got {type(activation).__name__}")
     key = activation.lower()
     if key not in _GAINS:
-        raise ValueError(_unknown("activation", activation, _GAINS))
+        raise ValueError(validate.unknown("activation", activation, _GAINS))
     if key == "leaky_relu":
-        a = 0.01 if param is None else _check_number("param (negative slope)", param)
+        a = 0.01 if param is None else validate.real("param (negative slope)", param, low=None)
         return math.sqrt(2.0 / (1.0 + a * a))
     if param is not None:
         raise ValueError(f"param is only used by 'leaky_relu' (its negative slope), "
@@ -197,7 +141,7 @@ class Initializer:
     name = "initializer"
 
     def __call__(self, shape, seed=None, dtype="float32") -> np.ndarray:
-        shape, dt, rng = _check_shape(shape), _check_dtype(dtype), _rng(seed)
+        shape, dt, rng = validate.shape(shape), validate.float_dtype(dtype), validate.rng(seed)
         if math.prod(shape) == 0:
             return np.zeros(shape, dtype=dt)
         # numpy samples float32 and float64 natively; float16 is drawn in float32 and cast.
@@ -246,18 +190,18 @@ class Constant(Initializer):
     """
 
     def __init__(self, value=0.0):
-        self.value = _check_number("value", value)
+        self.value = validate.real("value", value, low=None)
         self.name = "constant"
 
     def _sample(self, shape, rng, dtype):
         return np.full(shape, self.value, dtype=dtype)
 
     def std(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return 0.0
 
     def bounds(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return self.value, self.value
 
     def _formula(self):
@@ -268,19 +212,19 @@ class RandomNormal(Initializer):
     """w ~ N(mean, stddev²), whatever the shape. Keras' default stddev is 0.05."""
 
     def __init__(self, mean=0.0, stddev=0.05):
-        self.mean = _check_number("mean", mean)
-        self.stddev = _check_number("stddev", stddev, nonnegative=True)
+        self.mean = validate.real("mean", mean, low=None)
+        self.stddev = validate.real("stddev", stddev, low=0, low_open=False)
         self.name = "random_normal"
 
     def _sample(self, shape, rng, dtype):
         return self.mean + self.stddev * rng.standard_normal(shape, dtype=dtype)
 
     def std(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return self.stddev
 
     def bounds(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return (-math.inf, math.inf) if self.stddev else (self.mean, self.mean)
 
     def _formula(self):
@@ -296,8 +240,8 @@ class RandomUniform(Initializer):
     """
 
     def __init__(self, minval=-0.05, maxval=0.05):
-        self.minval = _check_number("minval", minval)
-        self.maxval = _check_number("maxval", maxval)
+        self.minval = validate.real("minval", minval, low=None)
+        self.maxval = validate.real("maxval", maxval, low=None)
         if self.maxval < self.minval:
             raise ValueError(f"need minval <= maxval, got minval={minval}, maxval={maxval}")
         if not math.isfinite(self.maxval - self.minval):
@@ -308,11 +252,11 @@ class RandomUniform(Initializer):
         return self.minval + (self.maxval - self.minval) * rng.random(shape, dtype=dtype)
 
     def std(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return (self.maxval - self.minval) / math.sqrt(12.0)
 
     def bounds(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return self.minval, self.maxval
 
     def _formula(self):
@@ -337,19 +281,19 @@ class TruncatedNormal(Initializer):
     """
 
     def __init__(self, mean=0.0, stddev=0.05):
-        self.mean = _check_number("mean", mean)
-        self.stddev = _check_number("stddev", stddev, nonnegative=True)
+        self.mean = validate.real("mean", mean, low=None)
+        self.stddev = validate.real("stddev", stddev, low=0, low_open=False)
         self.name = "truncated_normal"
 
     def _sample(self, shape, rng, dtype):
         return self.mean + self.stddev * _truncated_standard_normal(shape, rng, dtype)
 
     def std(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return TRUNCATION_STD * self.stddev
 
     def bounds(self, shape):
-        _check_shape(shape)
+        validate.shape(shape)
         return self.mean - 2 * self.stddev, self.mean + 2 * self.stddev
 
     def _formula(self):
@@ -370,16 +314,11 @@ class VarianceScaling(Initializer):
     """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
-        self.scale = _check_number("scale", scale, positive=True)
-        if not isinstance(mode, str) or mode.lower() not in _MODES:
-            raise ValueError(f"mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
-        dist = distribution.lower() if isinstance(distribution, str) else None
-        dist = "truncated_normal" if dist == "normal" else dist
-        if dist not in _DISTRIBUTIONS:
-            raise ValueError(f"distribution must be one of "
-                             f"{', '.join(map(repr, _DISTRIBUTIONS + ('normal',)))}, "
-                             f"got {distribution!r}")
-        self.mode, self.distribution = mode.lower(), dist
+        self.scale = validate.real("scale", scale)
+        mode = validate.choice("mode", mode, _MODES)
+        dist = validate.choice("distribution", distribution, _DISTRIBUTIONS + ("normal",),
+                               aliases={"normal": "truncated_normal"})
+        self.mode, self.distribution = mode, dist
         self.name = "variance_scaling"
 
     def std(self, shape) -> float:
@@ -424,12 +363,12 @@ class Orthogonal(Initializer):
     """
 
     def __init__(self, gain=1.0):
-        self.gain = _check_number("gain", gain)
+        self.gain = validate.real("gain", gain, low=None)
         self.name = "orthogonal"
 
     @staticmethod
     def _rows_cols(shape):
-        shape = _check_shape(shape)
+        shape = validate.shape(shape)
         if len(shape) < 2:
             raise ValueError(f"orthogonal needs a shape of rank >= 2, got {shape!r}")
         return math.prod(shape[:-1]), shape[-1]
@@ -463,12 +402,12 @@ class Identity(Initializer):
     """``gain`` times the identity matrix (rectangular allowed). 2-D shapes only."""
 
     def __init__(self, gain=1.0):
-        self.gain = _check_number("gain", gain)
+        self.gain = validate.real("gain", gain, low=None)
         self.name = "identity"
 
     @staticmethod
     def _check(shape):
-        shape = _check_shape(shape)
+        shape = validate.shape(shape)
         if len(shape) != 2:
             raise ValueError(f"identity needs a 2-D shape (rows, cols), got {shape!r}")
         return shape
@@ -610,12 +549,6 @@ ALIASES = {
 }
 
 
-def _unknown(what, name, valid) -> str:
-    close = difflib.get_close_matches(str(name).lower(), list(valid), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"unknown {what} {name!r}.{hint} Valid: {', '.join(valid)}."
-
-
 def _snake(name: str) -> str:
     """'GlorotUniform' -> 'glorot_uniform', so Keras' class names work too."""
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
@@ -636,5 +569,5 @@ def get(identifier) -> Initializer:
     key = key.lower() if "_" in key or key.islower() or key.isupper() else _snake(key)
     key = ALIASES.get(key, key)
     if key not in _PRESETS:
-        raise ValueError(_unknown("initializer", identifier, NAMES + tuple(ALIASES)))
+        raise ValueError(validate.unknown("initializer", identifier, NAMES + tuple(ALIASES)))
     return _PRESETS[key]()

@@ -74,7 +74,6 @@ This module imports only numpy (no TensorFlow, Keras, scipy or matplotlib).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import math
 import numbers
@@ -83,6 +82,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import initializers as _initializers
+from . import validate
 
 __all__ = [
     "ACTIVATIONS", "SELU_ALPHA", "SELU_LAMBDA", "LECUN_TANH_A", "LECUN_TANH_B", "LEAKY_SLOPE",
@@ -130,17 +130,7 @@ _BOUNDED = {  # name: (c, k) with f(z) = A·tanh(c·z) + offset and f'(z) = k·(
 # Reference activations in float64 (used by the theory; the simulation has fast float32 twins).
 
 def _check_activation(activation) -> str:
-    if not isinstance(activation, str):
-        raise TypeError(f"activation must be a string, one of {', '.join(ACTIVATIONS)}; "
-                        f"got {type(activation).__name__} {activation!r}")
-    key = activation.strip().lower().replace("-", "_").replace(" ", "_")
-    key = _ALIASES.get(key, key)
-    if key not in ACTIVATIONS:
-        close = difflib.get_close_matches(key, ACTIVATIONS + tuple(_ALIASES), n=1)
-        hint = f" Did you mean {_ALIASES.get(close[0], close[0])!r}?" if close else ""
-        raise ValueError(f"unknown activation {activation!r}.{hint} "
-                         f"Valid: {', '.join(ACTIVATIONS)}.")
-    return key
+    return validate.choice("activation", activation, ACTIVATIONS, _ALIASES)
 
 
 def _sech2(z):
@@ -188,18 +178,10 @@ def derivative(activation: str, z) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # Input checking: every error names what is valid.
 
-def _check_int(name, value, minimum) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_widths(depth, width, widths) -> tuple[int, ...]:
     if widths is None:
-        depth = _check_int("depth", depth, 1)
-        width = _check_int("width", width, 1)
+        depth = validate.integer("depth", depth, low=1)
+        width = validate.integer("width", width, low=1)
         return (width,) * (depth + 1)
     if isinstance(widths, (str, bytes)) or not isinstance(widths, (Sequence, np.ndarray)):
         raise TypeError(f"widths must be a list of positive ints [n_0 (input), n_1, ..., n_depth], "
@@ -217,31 +199,10 @@ def _check_widths(depth, width, widths) -> tuple[int, ...]:
     return tuple(int(w) for w in widths)
 
 
-def _check_scale(scale) -> float:
-    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"scale must be a finite real number > 0 (a multiplier on the weights), "
-                        f"got {type(scale).__name__} {scale!r}")
-    scale = float(scale)
-    if not math.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a finite real number > 0 (a multiplier on the weights), "
-                         f"got {scale}")
-    return scale
-
-
-def _check_dtype(dtype) -> np.dtype:
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt.name not in _FLOATS:
-        raise TypeError(f"dtype must be one of {', '.join(_FLOATS)}, got {dtype!r}")
-    return dt
-
-
 def _check_input(x, batch, n_in, dt):
     """Return (x or None, batch)."""
     if batch is not None:
-        batch = _check_int("batch", batch, 2)
+        batch = validate.integer("batch", batch, low=2)
     if x is None:
         return None, 256 if batch is None else batch
     if isinstance(x, (str, bytes)):
@@ -528,8 +489,8 @@ def sample_weights(widths, init="he_normal", seed=None, dtype="float32") -> list
     """
     widths = _check_widths(None, None, widths)
     initializer = _initializers.get(init)
-    dt = _check_dtype(dtype)
-    rng = _initializers._rng(seed)
+    dt = validate.float_dtype(dtype, _FLOATS)
+    rng = validate.rng(seed)
     return [initializer((n, m), seed=rng, dtype=dt) for n, m in zip(widths[:-1], widths[1:])]
 
 
@@ -542,8 +503,9 @@ def _check_weights(weights, widths, dt) -> list[np.ndarray]:
     for l, (w, shape) in enumerate(zip(weights, shapes), start=1):
         arr = np.asarray(w)
         if arr.dtype.kind not in "iuf" or arr.shape != shape:
-            raise ValueError(f"weights[{l - 1}] (W_{l}) must be a real matrix of shape {shape}, "
-                             f"got {arr.dtype} {arr.shape}")
+            error = TypeError if arr.dtype.kind not in "iuf" else ValueError
+            raise error(f"weights[{l - 1}] (W_{l}) must be a real matrix of shape {shape}, "
+                        f"got {arr.dtype} {arr.shape}")
         out.append(arr.astype(dt, copy=False))
     return out
 
@@ -618,8 +580,8 @@ def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=Non
     name = _check_activation(activation)
     widths = _check_widths(depth, width, widths)
     initializer = _initializers.get(init)
-    scale = _check_scale(scale)
-    dt = _check_dtype(dtype)
+    scale = validate.real("scale", scale, what="(a multiplier on the weights)")
+    dt = validate.float_dtype(dtype, _FLOATS)
     if not isinstance(keep_samples, (bool, np.bool_)):
         raise TypeError(f"keep_samples must be True or False, got {keep_samples!r}")
     x, batch = _check_input(x, batch, widths[0], dt)
@@ -628,91 +590,106 @@ def simulate(depth=30, width=256, activation="relu", init="he_normal", batch=Non
         raise ValueError(f"this run would need about {need / 2**20:.0f} MiB (limit MAX_BYTES = "
                          f"{MAX_BYTES / 2**20:.0f} MiB); reduce depth, width or batch")
     fixed = None if weights is None else _check_weights(weights, widths, dt)
-    rng = _initializers._rng(seed)  # None, an int >= 0 or a Generator
+    rng = validate.rng(seed)
     depth = len(widths) - 1
-
     stats = {k: np.full(depth, np.inf) for k in
              ("pre_std", "act_std", "act_mean", "grad_std", "saturation", "dead")}
     keep = {"pre": [], "act": [], "grad": []} if keep_samples else None
-    weights, derivs = [], []
-    overflow = grad_overflow = None
 
+    # The draws come in a fixed order, x, then W_1..W_L, then g_L, so one seed is one run.
     with np.errstate(all="ignore"):
-        a = rng.standard_normal((batch, widths[0]), dtype=dt) if x is None else x
-        for l in range(depth):
-            w = initializer((widths[l], widths[l + 1]), seed=rng, dtype=dt) if fixed is None \
-                else fixed[l]
-            if scale != 1.0:
-                w = w * np.asarray(scale, dtype=dt)
-            z = a @ w
-            m = _moments(z)
-            if m is None:
-                overflow = l + 1
-                break
-            stats["pre_std"][l] = m[1]
-            if keep is not None:
-                keep["pre"].append(z.reshape(-1)[_sample_index(z.size)])
-            a, d, saturated, dead = _forward_activation(name, z)
-            m = m if name == "linear" else _moments(a)
-            if m is None:  # cannot happen for these activations; kept as a guard
-                overflow = l + 1
-                stats["pre_std"][l] = np.inf
-                break
-            stats["act_mean"][l], stats["act_std"][l] = m
-            stats["saturation"][l] = saturated / a.size
-            stats["dead"][l] = dead / a.shape[1]
-            if keep is not None:
-                keep["act"].append(a.reshape(-1)[_sample_index(a.size)])
-            weights.append(w)
-            derivs.append(d)
-
+        x = rng.standard_normal((batch, widths[0]), dtype=dt) if x is None else x
+        draw = (lambda l: fixed[l]) if fixed is not None else \
+            (lambda l: initializer((widths[l], widths[l + 1]), seed=rng, dtype=dt))
+        used, derivs, overflow = _forward(name, x, draw, scale, dt, stats, keep)
+        grad_overflow = None
         if overflow is None:
-            grad = rng.standard_normal((batch, widths[-1]), dtype=dt)
-            grad_keep = []
-            for l in range(depth - 1, -1, -1):
-                if l < depth - 1:
-                    grad = grad @ weights[l + 1].T
-                d = derivs[l]
-                if d is not None:
-                    np.multiply(grad, d, out=grad)
-                m = _moments(grad)
-                if m is None:
-                    grad_overflow = l + 1
-                    break
-                stats["grad_std"][l] = m[1]
-                if keep is not None:
-                    grad_keep.append(grad.reshape(-1)[_sample_index(grad.size)])
-            if keep is not None:
-                keep["grad"] = grad_keep[::-1]
-
-    if overflow is not None:
-        message = (f"overflow at layer {overflow}: the pre-activations reached inf/NaN in "
-                   f"{dt.name}; layers {overflow}-{depth} and all gradients are reported as inf")
-    elif grad_overflow is not None:
-        message = (f"gradient overflow at layer {grad_overflow}: the backward pass reached "
-                   f"inf/NaN in {dt.name}; grad_std of layers 1-{grad_overflow} is reported "
-                   f"as inf")
-    else:
-        r, g = _ratio(stats["pre_std"][-1], stats["pre_std"][0]), \
-            _ratio(stats["grad_std"][0], stats["grad_std"][-1])
-        fmt = (lambda v: "undefined (0/0)" if v is None else f"{v:.3g}")
-        message = (f"ok: pre-activation std ratio last/first = {fmt(r)}, "
-                   f"gradient std ratio first/last = {fmt(g)}")
-
-    samples = None
-    if keep is not None:
-        empty = np.empty(0, dtype=dt)
-        pad = (lambda seq, front=False: tuple([empty] * (depth - len(seq)) + list(seq)) if front
-               else tuple(list(seq) + [empty] * (depth - len(seq))))
-        samples = Samples(pre=pad(keep["pre"]), act=pad(keep["act"]),
-                          grad=pad(keep["grad"], front=True))
+            g = rng.standard_normal((batch, widths[-1]), dtype=dt)
+            grad_overflow = _backward(g, used, derivs, stats, keep)
 
     return Simulation(
         depth=depth, widths=widths, activation=name, init=initializer.name,
         initializer=initializer, scale=scale, batch=batch, dtype=dt.name,
         **{k: _frozen(v) for k, v in stats.items()},
-        overflow_layer=overflow, grad_overflow_layer=grad_overflow, message=message,
-        samples=samples)
+        overflow_layer=overflow, grad_overflow_layer=grad_overflow,
+        message=_message(stats, overflow, grad_overflow, depth, dt),
+        samples=None if keep is None else _padded_samples(keep, depth, dt))
+
+
+def _forward(name, a, draw, scale, dt, stats, keep):
+    """The forward pass: fills the forward entries of ``stats`` (and ``keep``) layer by layer.
+
+    ``draw(l)`` gives the unscaled W_{l+1}. Returns the scaled matrices used, the derivatives
+    f'(z_l) (None where f' is 1) and the 1-based layer of an overflow, or None.
+    """
+    used, derivs = [], []
+    for l in range(len(stats["pre_std"])):
+        w = draw(l)
+        if scale != 1.0:
+            w = w * np.asarray(scale, dtype=dt)
+        z = a @ w
+        m = _moments(z)
+        if m is None:
+            return used, derivs, l + 1
+        stats["pre_std"][l] = m[1]
+        if keep is not None:
+            keep["pre"].append(z.reshape(-1)[_sample_index(z.size)])
+        a, d, saturated, dead = _forward_activation(name, z)
+        m = m if name == "linear" else _moments(a)
+        if m is None:  # cannot happen for these activations; kept as a guard
+            stats["pre_std"][l] = np.inf
+            return used, derivs, l + 1
+        stats["act_mean"][l], stats["act_std"][l] = m
+        stats["saturation"][l] = saturated / a.size
+        stats["dead"][l] = dead / a.shape[1]
+        if keep is not None:
+            keep["act"].append(a.reshape(-1)[_sample_index(a.size)])
+        used.append(w)
+        derivs.append(d)
+    return used, derivs, None
+
+
+def _backward(grad, used, derivs, stats, keep):
+    """The backward pass from ∂L/∂a_L = ``grad``; fills ``stats["grad_std"]`` from the last
+    layer down. Returns the 1-based layer of a gradient overflow, or None."""
+    depth, grad_keep = len(used), []
+    for l in range(depth - 1, -1, -1):
+        if l < depth - 1:
+            grad = grad @ used[l + 1].T
+        if derivs[l] is not None:
+            np.multiply(grad, derivs[l], out=grad)
+        m = _moments(grad)
+        if m is None:
+            return l + 1
+        stats["grad_std"][l] = m[1]
+        if keep is not None:
+            grad_keep.append(grad.reshape(-1)[_sample_index(grad.size)])
+    if keep is not None:
+        keep["grad"] = grad_keep[::-1]
+    return None
+
+
+def _message(stats, overflow, grad_overflow, depth, dt) -> str:
+    if overflow is not None:
+        return (f"overflow at layer {overflow}: the pre-activations reached inf/NaN in "
+                f"{dt.name}; layers {overflow}-{depth} and all gradients are reported as inf")
+    if grad_overflow is not None:
+        return (f"gradient overflow at layer {grad_overflow}: the backward pass reached "
+                f"inf/NaN in {dt.name}; grad_std of layers 1-{grad_overflow} is reported as inf")
+    r = _ratio(stats["pre_std"][-1], stats["pre_std"][0])
+    g = _ratio(stats["grad_std"][0], stats["grad_std"][-1])
+    fmt = (lambda v: "undefined (0/0)" if v is None else f"{v:.3g}")
+    return (f"ok: pre-activation std ratio last/first = {fmt(r)}, "
+            f"gradient std ratio first/last = {fmt(g)}")
+
+
+def _padded_samples(keep, depth, dt) -> Samples:
+    """Samples with an empty array for each layer the run did not reach."""
+    empty = np.empty(0, dtype=dt)
+    missing = lambda seq: [empty] * (depth - len(seq))
+    return Samples(pre=tuple(keep["pre"] + missing(keep["pre"])),
+                   act=tuple(keep["act"] + missing(keep["act"])),
+                   grad=tuple(missing(keep["grad"]) + keep["grad"]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -867,13 +844,8 @@ def predict_variance(depth=30, width=256, activation="relu", init="he_normal", s
     name = _check_activation(activation)
     widths = _check_widths(depth, width, widths)
     initializer = _initializers.get(init)
-    scale = _check_scale(scale)
-    if isinstance(input_var, (bool, np.bool_)) or not isinstance(input_var, numbers.Real):
-        raise TypeError(f"input_var must be a finite real number >= 0 (E[x²] of the input), "
-                        f"got {type(input_var).__name__} {input_var!r}")
-    input_var = float(input_var)
-    if not math.isfinite(input_var) or input_var < 0:
-        raise ValueError(f"input_var must be a finite real number >= 0, got {input_var}")
+    scale = validate.real("scale", scale, what="(a multiplier on the weights)")
+    input_var = validate.real("input_var", input_var, low=0, low_open=False, what="(E[x²] of the input)")
     depth = len(widths) - 1
     shapes = [(widths[l], widths[l + 1]) for l in range(depth)]
     v = np.array([(scale * initializer.std(s)) ** 2 for s in shapes], dtype=np.float64)
