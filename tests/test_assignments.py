@@ -14,19 +14,23 @@ import csv
 import json
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 
 import jupytext
 import pytest
 
-from initlab import coursework, grading, sandbox
+from initlab.course import assign, confine, grading, protocol, report, student_params
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "assignments"
 NAMES = {"a1": "a1-what-not-to-do", "a2": "a2-xavier-he-lecun", "a3": "a3-keras"}
-LANDLOCK = sandbox.landlock_abi()
+LANDLOCK = confine.landlock_abi()
 IDS = ("ada.lovelace", "alan_turing")          # two students: different parameters, both 100 %
+#: bubblewrap and Landlock where the machine has them (CI installs bubblewrap and requires both).
+ISOLATION = grading.choose_isolation(allow_unsandboxed=not os.environ.get("CI"),
+                                     require_bwrap=bool(os.environ.get("CI")))
 FAST = grading.Limits(cell_timeout=8, call_timeout=5, test_timeout=5, budget=240, cpu=240)
 ORPHAN = "7391"                               # the argument of a process a submission leaves behind
 
@@ -125,7 +129,7 @@ def _marked(master: Path):
 
 @pytest.mark.parametrize("key", NAMES)
 def test_student_version_holds_no_solution_or_hidden_test(builds, key):
-    ExceptionTestFile = grading._import_otter().test_files.ExceptionTestFile
+    ExceptionTestFile = assign.import_otter().test_files.ExceptionTestFile
     build = builds[key]
     solutions, hidden, public = _marked(MASTERS / f"{build.name}.md")
     assert solutions and hidden and public
@@ -147,10 +151,10 @@ def test_student_version_holds_no_solution_or_hidden_test(builds, key):
 
 def test_student_params_differ_between_students_and_are_stable():
     for key in ("a1", "a2", "a3"):
-        a, b = (coursework.student_params(i, key) for i in IDS)
-        assert a != b and a == coursework.student_params(f" {IDS[0]} ", key)
+        a, b = (student_params(i, key) for i in IDS)
+        assert a != b and a == student_params(f" {IDS[0]} ", key)
     with pytest.raises(ValueError, match="STUDENT_ID"):
-        coursework.student_params(..., "a1")
+        student_params(..., "a1")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,10 +197,67 @@ WRONG = [
 ]
 
 
+#: What a submission gets when it opens a path that bubblewrap does not even mount.
+DENIED = "FileNotFoundError" if ISOLATION.bwrap else "PermissionError"
+#: A notebook cell that makes the pipes to the grader inheritable, so that a child keeps them.
+LEAK_PIPES = ("import os, subprocess\nfor fd in range(3, 64):\n    try:\n        os.set_inheritable(fd, True)\n"
+              "    except OSError:\n        pass\n")
+#: A cell that makes the next reads of STUDENT_ID return a classmate's id (the first stays its own).
+SWAP_ID = """import gc
+_worker = next(type(o) for o in gc.get_objects() if type(o).__name__ == "_Worker")
+_answer, _reads = _worker.answer, []
+def _swapping(self, shell, request):
+    if request.get("op") == "get" and request.get("name") == "STUDENT_ID":
+        _reads.append(1)
+        shell.user_ns["STUDENT_ID"] = "mallory-swap" if len(_reads) == 1 else %r
+    return _answer(self, shell, request)
+_worker.answer = _swapping
+"""
+
+
+#: a3 without Keras models: the worker's describe is replaced, and the builders return stand-ins
+#: whose "descriptions" claim the right initializers over numpy kernels of the right std.
+FORGED = """
+import numpy as np
+import initlab.coursework as _cw
+
+class _Fake:
+    def __init__(self, description):
+        self.description = description
+
+_real = _cw.describe
+_cw.describe = lambda obj: obj.description if isinstance(obj, _Fake) else _real(obj)
+_rng = np.random.default_rng(0)
+
+def _dense(kernel, cls=None, activation="linear"):
+    inits = {"kernel_initializer": {"kind": "initializer", "class": cls, "config": {"seed": None}}} if cls else {}
+    return {"kind": "layer", "class": "Dense", "name": "dense", "units": kernel.shape[1],
+            "activation": activation, "initializers": inits,
+            "weights": {"kernel": kernel.astype("float32"), "bias": np.zeros(kernel.shape[1], "float32")}}
+
+def build_model(widths, activation):
+    cls, var = {"relu": ("HeNormal", lambda a, b: 2 / a), "tanh": ("GlorotUniform", lambda a, b: 2 / (a + b)),
+                "selu": ("LecunNormal", lambda a, b: 1 / a)}[activation]
+    return _Fake({"kind": "model", "class": "Sequential", "layers": [
+        _dense(_rng.normal(0, var(a, b) ** 0.5, (a, b)), cls, activation) for a, b in zip(widths[:-1], widths[1:])]})
+
+def build_pitfall(width, seed):
+    kernel = np.random.default_rng(seed).uniform(-(3 / width) ** 0.5, (3 / width) ** 0.5, (width, width))
+    return _Fake({"kind": "model", "class": "Sequential", "layers": [_dense(kernel), _dense(kernel)]})
+
+def build_fixed(width, seed):
+    rng = np.random.default_rng(seed)
+    return _Fake({"kind": "model", "class": "Sequential", "layers": [
+        _dense(rng.uniform(-(3 / width) ** 0.5, (3 / width) ** 0.5, (width, width))) for _ in range(2)]})
+"""
+
+
 def _hostile(build: Path, folder: Path, victim: Path) -> dict:
     """One submission per hostile behaviour: name -> (edits, inserted cells, expected total, note)."""
     hidden_test = build / "autograder" / "tests" / "q1.py"
-    setup = 'params = coursework.student_params(STUDENT_ID, "a1")'
+    setup = 'params = student_params(STUDENT_ID, "a1")'
+    plant = ("import os\nfor name in ('output.log', 'tests/q1.py', 'submission.ipynb', 'tmp/log'):\n"
+             "    if os.path.lexists(name):\n        os.remove(name)\n    os.{how}\nos._exit(1)")
     cases = {
         "raises": ([("def fans(shape):", 'raise ValueError("no fans today")\ndef fans(shape):')], [],
                    11, "raised ValueError: no fans today"),
@@ -215,11 +276,31 @@ def _hostile(build: Path, folder: Path, victim: Path) -> dict:
         "deletes-files": ([], [(setup, "import os, shutil\nfor p in os.listdir('.'):\n"
                                        "    shutil.rmtree(p) if os.path.isdir(p) else os.remove(p)\n"
                                        f"os.remove({str(victim)!r})")],
-                          12, "raised PermissionError"),
+                          12, f"raised {DENIED}"),
         "reads-hidden-tests": ([], [(setup, f"secret = open({str(hidden_test)!r}).read()")], 12,
-                               f"raised PermissionError: [Errno 13] Permission denied: '{hidden_test}'"),
+                               f"raised {DENIED}: [Errno {2 if ISOLATION.bwrap else 13}]"),
         "reads-other-submission": ([], [(setup, f"answers = open({str(victim)!r}).read()")], 12,
-                                   "raised PermissionError"),
+                                   f"raised {DENIED}"),
+        # issue 14: links and FIFOs where the grader once opened files, then a restart
+        "plants-links": ([], [(setup, plant.replace("{how}", f"symlink({str(hidden_test)!r}, name)"))],
+                         12, "ended the grading process"),
+        "plants-fifos": ([], [(setup, plant.replace("{how}", "mkfifo(name)"))], 12,
+                         "ended the grading process"),
+        # a crash while a child in a session of its own holds the pipes: noticed at once, child killed
+        "crashes-leaving-a-session": ([], [(setup, LEAK_PIPES + f"subprocess.Popen(['setsid', 'sleep', "
+                                                   f"'{ORPHAN}'], close_fds=False)\n"
+                                                   "import ctypes\nctypes.string_at(0)")],
+                                      12, "SIGSEGV"),
+        # answers that a hidden test must not accept, and right answers in other forms
+        "constant-answer": ([("return math.sqrt(math.prod(n * v for n, v in zip(widths[:-1], weight_vars)))",
+                              "return 1.0")], [], 10, "√2^"),
+        "zero-d-arrays": ([("return 3 / L**2", "return np.array(3 / L**2)"),
+                           ("return math.sqrt(math.prod(n * v for n, v in zip(widths[:-1], weight_vars)))",
+                            "return np.array(math.sqrt(math.prod(n * v for n, v in zip(widths[:-1], weight_vars))))")],
+                          [], 12, None),
+        "other-forms": ([('learns = {"b2"} if params["activation"] in ("tanh", "relu") else {"W2", "b2"}',
+                          'learns = ["b2"] if params["activation"] in ("tanh", "relu") else ["W2", "b2"]'),
+                         ("vanish_depth = next(", "vanish_depth = 1.0 * next(")], [], 12, None),
         "patches-the-checks": ([("return shape[-2] * receptive_field, shape[-1] * receptive_field",
                                  "return shape[-2], shape[-1]")],
                                [(setup, "from initlab import checks\n"
@@ -234,7 +315,24 @@ def _hostile(build: Path, folder: Path, victim: Path) -> dict:
                                      12, "raised PermissionError")
     for name, (edits, insert, _, _) in cases.items():
         write(folder, f"hostile-{name}", submission(build, f"mallory-{name}", edits, insert))
+    # a classmate's answers, first reported under one's own id: plainly, and by swapping the id
+    last = "def fans(shape):"
+    write(folder, "hostile-copies-answers", submission(build, IDS[0], insert=[(last, 'STUDENT_ID = "mallory-swap"')]))
+    write(folder, "hostile-swaps-id", submission(build, IDS[0], insert=[(last, SWAP_ID % IDS[0])]))
+    # the submission folder itself: a link to a hidden test and a FIFO, where notebooks are expected
+    (folder / "link-to-tests.ipynb").symlink_to(hidden_test)
+    os.mkfifo(folder / "fifo.ipynb")
+    # names whose feedback files would collide
+    for name, student_id in COLLIDING.items():
+        path = folder / f"{name}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(submission(build, student_id))
     return cases
+
+
+#: Submission names (paths in the folder) whose feedback files would collide -> their ids.
+COLLIDING = {"olga smith": "olga1", "olga_smith": "olga2", "a/b": "ab1", "a__b": "ab2",
+             "x" * 130: "long1", "x" * 125: "long2"}
 
 
 @pytest.fixture(scope="module")
@@ -250,10 +348,13 @@ def graded(builds, tmp_path_factory):
             if assignment == key:
                 write(folder, student, submission(build, "bob", edits))
         hostile = _hostile(build, folder, victim) if key == "a1" and LANDLOCK else {}
+        if key == "a3":
+            write(folder, "a3-forged", submission(build, "mallory-forged", insert=[(
+                "def variance_scaling_for(name):", FORGED)]))
         out = tmp_path_factory.mktemp(f"grades-{key}")
         start = time.monotonic()
         grades = grading.grade(folder, build, out, FAST if key != "a3" else grading.Limits(),
-                               jobs=2, masters_dir=MASTERS, require_landlock=bool(LANDLOCK))
+                               jobs=2, masters_dir=MASTERS, isolation=ISOLATION)
         runs[key] = (time.monotonic() - start, len(grades))
         results[key] = ({g.student: g for g in grades}, hostile, out)
     for key, (seconds, n) in runs.items():
@@ -285,6 +386,19 @@ def test_typical_mistakes_lose_points_with_the_right_hint(graded, student, key, 
         assert lost == set(hints), g.feedback()
 
 
+def _leftovers() -> list[str]:
+    """Processes left by a submission: the orphan's command line, or a worker's own user."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if (proc / "cmdline").read_bytes() == f"sleep\0{ORPHAN}\0".encode() or \
+                    confine.UID_BASE <= proc.stat().st_uid < confine.UID_BASE + 65536:
+                found.append(proc.name)
+        except OSError:
+            continue
+    return found
+
+
 @needs_landlock
 def test_hostile_submissions_are_contained(graded):
     grades, hostile, out = graded["a1"]
@@ -296,20 +410,14 @@ def test_hostile_submissions_are_contained(graded):
         assert g.total == total, f"{name}: {g.total} instead of {total}\n{g.feedback()}"
         if note:
             assert note in g.feedback(), f"{name}: no {note!r} in\n{g.feedback()}"
-    orphans = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if (proc / "cmdline").read_bytes() == f"sleep\0{ORPHAN}\0".encode():
-                orphans.append(proc.name)
-        except OSError:
-            continue
-    assert not orphans, f"a submission's child process outlived its worker: {orphans}"
+    assert not _leftovers(), f"processes of the submissions outlived their grading: {_leftovers()}"
     feedback = grades["hostile-patches-the-checks"].feedback()
     assert "q7: 0 / 1" in feedback and "swapped" not in feedback and "receptive field" in feedback
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
     assert set(rows) == set(grades) and rows["ref-" + IDS[0]]["total"] == "12"
     assert rows["hostile-loops"]["q1"] == "2" and "time limit per cell" in rows["hostile-loops"]["notes"]
-    assert all((out / "feedback" / f"{s}.md").is_file() for s in grades)
+    names = report.feedback_names(grades)
+    assert all((out / "feedback" / f"{names[s]}.md").is_file() for s in grades)
 
 
 def test_report_flags_a_shared_student_id(graded, tmp_path):
@@ -343,7 +451,7 @@ def test_unreadable_and_foreign_submissions_score_zero(builds, tmp_path):
     write(folder, "garbage", "{ this is not json")
     write(folder, "wrong-assignment", submission(builds["a2"], IDS[0]))
     grades = {g.student: g for g in grading.grade(folder, builds["a1"], tmp_path / "out", FAST,
-                                                  require_landlock=bool(LANDLOCK))}
+                                                  isolation=ISOLATION)}
     assert grades["garbage"].total == 0 and "could not be read" in grades["garbage"].notes[0]
     assert grades["wrong-assignment"].total == 0 and "for assignment 'a2'" in grades["wrong-assignment"].notes[0]
 
@@ -354,13 +462,78 @@ def test_wire_format_round_trips_data_and_refuses_code():
     value = {"a": (1, 2.5, float("nan")), 3: [np.arange(6.0).reshape(2, 3), np.float32(1.5), {"x", "y"}],
              "rng": np.random.default_rng(7), "b": b"raw", "c": 1 + 2j, "none": None}
     blobs = []
-    data = json.loads(json.dumps(sandbox.encode(value, blobs)))
-    back = sandbox.decode(data, blobs)
+    data = json.loads(json.dumps(protocol.encode(value, blobs)))
+    back = protocol.decode(data, blobs)
     assert back["a"][:2] == (1, 2.5) and np.isnan(back["a"][2]) and back[3][2] == {"x", "y"}
     assert np.array_equal(back[3][0], value[3][0]) and back[3][1].dtype == np.float32
     assert back["rng"].random() == np.random.default_rng(7).random()
     assert back["b"] == b"raw" and back["c"] == 1 + 2j
-    with pytest.raises(sandbox.ProtocolError):
-        sandbox.decode({"__array__": 0, "dtype": "O", "shape": [1]}, [b"\0" * 8])
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode({"__array__": 0, "dtype": "O", "shape": [1]}, [b"\0" * 8])
     with pytest.raises(TypeError):
-        sandbox.encode(lambda: 1, [])
+        protocol.encode(lambda: 1, [])
+
+
+@needs_landlock
+def test_no_trace_of_the_hostile_set(graded, builds):
+    """After the hostile run: its grading time, no process left, the hidden tests as built, and
+    the grading of a planted link or FIFO in the submission folder is a zero with the reason."""
+    grades, hostile, _ = graded["a1"]
+    seconds = sum(g.seconds for s, g in grades.items() if s.startswith("hostile-"))
+    print(f"a1 hostile set: {len(hostile) + 2} submissions graded in {seconds:.1f} s of worker time")
+    assert not _leftovers()
+    assign.verified_tests(builds["a1"])                  # raises if any test file changed
+    for name, reason in (("link-to-tests", "symbolic link"), ("fifo", "not a regular file")):
+        g = grades[name]
+        assert g.total == 0 and not g.ran and reason in g.notes[0], g.notes
+        assert g.seconds < 10
+
+
+@needs_landlock
+def test_student_id_is_read_once(graded):
+    """Swapping STUDENT_ID between the grader's reads gains nothing: the swapped submission is
+    graded with the id it reported first, exactly like a plain copy under that id."""
+    grades = graded["a1"][0]
+    swapped, copied = grades["hostile-swaps-id"], grades["hostile-copies-answers"]
+    assert swapped.student_id == copied.student_id == "mallory-swap"
+    assert swapped.scores == copied.scores and swapped.total < 12, swapped.feedback()
+    assert any("also used by hostile-copies-answers" in n for n in swapped.notes)
+
+
+@needs_landlock
+def test_colliding_names_get_their_own_feedback(graded):
+    grades, _, out = graded["a1"]
+    files = sorted((out / "feedback").glob("*.md"))
+    assert len(files) == len(grades) == len({f.name.casefold() for f in files})
+    texts = "\n".join(f.read_text() for f in files)
+    for name, student_id in COLLIDING.items():
+        assert f"(STUDENT_ID `{student_id}`)" in texts
+        assert grades[name].student_id == student_id and grades[name].total == 12
+    assert any("would have had the same file name" in n for n in grades["olga smith"].notes)
+
+
+def test_forged_keras_descriptions_lose_the_hidden_points(graded):
+    """Stand-ins whose descriptions claim the right initializers over numpy kernels pass the
+    public tests of a3 q1 and q3 (their statistics are right) but not the hidden ones: the
+    kernels exceed the claimed truncated normal or uniform, and the pitfall's kernel is not what
+    Keras draws for the seed."""
+    g = graded["a3"][0]["a3-forged"]
+    assert g.scores["q1"] == (1.0, 3.0) and g.scores["q3"] == (1.0, 2.0), g.feedback()
+    assert "outside the range" in g.feedback() and "GlorotUniform(seed=" in g.feedback()
+    assert graded["a3"][0]["ref-" + IDS[0]].total == 9
+
+
+def test_changed_hidden_tests_stop_grading_and_make_grade_rebuilds(builds, tmp_path):
+    build = tmp_path / "builds" / builds["a2"].name
+    shutil.copytree(builds["a2"], build)
+    shutil.copy(MASTERS / f"{build.name}.md", tmp_path / f"{build.name}.md")
+    test_file = build / "autograder" / "tests" / "q1.py"
+    test_file.write_text(test_file.read_text() + "\nimport os  # appended by someone\n")
+    folder = tmp_path / "subs"
+    write(folder, "carol", submission(builds["a2"], "carol"))
+    with pytest.raises(assign.HiddenTestsChanged, match="q1.py"):
+        grading.grade(folder, build, isolation=ISOLATION)
+    logged = []
+    assert assign.resolve_build("a2", build.parent, tmp_path, log=logged.append) == build
+    assert "changed since it was built" in logged[0] and "appended" not in test_file.read_text()
+    assign.verified_tests(build)

@@ -11,8 +11,9 @@ One module per idea:
 * :mod:`initlab.training_widget`: the live training explorer of chapter 6 and its twin;
 * :mod:`initlab.beyond`: GELU/Swish moments, orthogonal products, LSUV and the edge of chaos;
 * :mod:`initlab.checks`: exercise feedback, shared by the chapters and the autograder;
-* :mod:`initlab.coursework`, :mod:`initlab.grading`, :mod:`initlab.sandbox`: assignments and
-  offline grading for instructors.
+* :mod:`initlab.coursework`: Keras objects as plain data, for the checks;
+* :mod:`initlab.course`: the instructor's toolkit (assignments, grading, sandbox), which no
+  learner-facing module imports.
 
 ``import initlab`` is light: it imports neither TensorFlow nor matplotlib.
 """

@@ -1,41 +1,38 @@
-"""Instructor coursework: build assignments with otter-grader, and grade submissions offline.
+"""Grading a folder of submissions offline, so that a determined student cannot subvert it.
 
-Two commands (``make assignments``, ``make grade SUBMISSIONS=folder``)::
+``make grade SUBMISSIONS=folder`` runs::
 
-    python -m initlab.grading assign [NAME ...]            # masters -> student + autograder
-    python -m initlab.grading grade SUBMISSIONS [--assignment NAME] [--out _build/grades]
+    python -m initlab.course.grading grade SUBMISSIONS [--assignment NAME] [--out _build/grades]
 
-**Building.** A master is a MyST Markdown notebook in ``assignments/`` written in otter-grader's
-format (raw cells ``# ASSIGNMENT CONFIG``, ``# BEGIN QUESTION``, ``# BEGIN SOLUTION``,
-``# BEGIN TESTS``; a test cell whose ``# BEGIN TEST CONFIG`` header says ``hidden: true`` is
-hidden). :func:`build` converts it
-to ``.ipynb`` with jupytext in a temporary folder and runs ``otter assign``, which writes
-``_build/assignments/<name>/student`` (no solutions, public tests only) and ``.../autograder``
-(solutions, all tests). Then the reference solution is graded and must score 100 %.
+and ``make assignments`` runs ``python -m initlab.course.grading assign [NAME ...]``, which builds
+the masters (:mod:`initlab.course.assign`) and grades each reference solution, which must score
+100 %.
 
-**Grading.** ``otter run`` executes a submission in a Jupyter kernel that loads the test files
-itself and writes its own results file, so a submission could read the hidden tests and forge its
-score. Here the two never meet (see ``initlab.sandbox``):
+``otter run`` executes a submission in a Jupyter kernel that loads the test files itself and
+writes its own results file, so a submission could read the hidden tests and forge its score.
+Here the two never meet:
 
-1. the submission runs in a confined worker process, in a temporary folder holding a copy of it
-   and the public tests, with limits on memory, CPU and wall-clock time and file size, and no
-   access to any other file (Landlock);
-2. the grader loads the hidden tests with otter's own test-file machinery
-   (``otter.test_files.ExceptionTestFile``) and runs them in *its* process, against proxies:
-   each function call or value lookup a test makes is a request to the worker, answered as data.
+1. the submission runs in a confined worker process (:mod:`initlab.course.sandbox`, confined as
+   :mod:`initlab.course.confine` describes), in a folder holding a copy of it and the public
+   tests, with limits on memory, CPU and wall-clock time, file size and processes;
+2. the grader loads the hidden tests, after checking their hashes, with otter's test-file
+   machinery and runs them in *its* process, against proxies: each function call or value
+   lookup a test makes is a request to the worker, answered as data. ``STUDENT_ID`` is read
+   once, and every test sees that value.
 
-A submission that crashes, loops, exits, floods its output, exhausts its memory, deletes files
-or reaches outside its folder loses the cells or calls concerned, with the reason in its
-feedback; the worker is restarted (skipping a cell that killed it) at most ``max_starts`` times.
+The grader never opens a path inside a worker's folder: the worker's output goes to a file the
+grader opened elsewhere and keeps across restarts. Submissions are read without following links
+and without blocking. A submission that crashes, loops, exits, floods its output, exhausts its
+memory, deletes files or reaches outside its folder loses the cells or calls concerned, with the
+reason in its feedback; the worker is restarted (skipping a cell that killed it) at most
+``max_starts`` times.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import csv
 import dataclasses
-import json
 import os
 import re
 import shutil
@@ -43,20 +40,24 @@ import site
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from . import sandbox
-from .coursework import check_student_id
+from . import confine, protocol, sandbox
+from .assign import (BUILDS, MASTERS, HiddenTestsChanged, assignment_name, import_otter,
+                     load_tests, resolve_build)
+from .assign import build_all as _build_all
+from .files import read_regular
+from .params import check_student_id
+from .report import Grade, TestResult, flag_shared_ids, write_report
 
-__all__ = ["Limits", "Grade", "build", "build_all", "grade", "grade_submission", "write_report",
-           "main"]
+__all__ = ["Limits", "Grade", "build_all", "grade", "grade_submission", "write_report", "main",
+           "Isolation", "choose_isolation"]
 
-MASTERS = Path("assignments")
-BUILDS = Path("_build") / "assignments"
 GRADES = Path("_build") / "grades"
 SUFFIXES = (".ipynb", ".md", ".py")
 MAX_SUBMISSION = 20 << 20        # bytes
@@ -82,85 +83,7 @@ class Limits:
     file_size: int = 64 << 20        # bytes per file written (RLIMIT_FSIZE), output log included
     max_starts: int = 3              # worker starts per submission (each restart re-runs the cells)
     startup_timeout: float = 60.0    # seconds for a worker to confine itself and start IPython
-
-
-# ---------------------------------------------------------------------------------------------
-# Building assignments
-
-def _import_otter():
-    """Import otter-grader, whose dependencies (ipylab, via traitlets) warn on import."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import otter.assign
-        import otter.test_files
-    return otter
-
-
-def masters(folder=MASTERS) -> list[Path]:
-    """The assignment masters in ``folder``: MyST notebooks with an ``# ASSIGNMENT CONFIG`` cell."""
-    return sorted(p for p in Path(folder).glob("*.md")
-                  if re.search(r"(?m)^# ASSIGNMENT CONFIG\s*$", p.read_text()))
-
-
-def build(master, out=BUILDS) -> Path:
-    """Run ``otter assign`` on one master; returns ``out/<master stem>``."""
-    import jupytext
-
-    otter_assign = _import_otter().assign.main
-    master = Path(master).resolve()
-    target = (Path(out) / master.stem).resolve()
-    notebook = jupytext.read(master)
-    with tempfile.TemporaryDirectory(prefix="initlab-assign-") as tmp:
-        source = Path(tmp) / f"{master.stem}.ipynb"
-        jupytext.write(notebook, source)
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        cwd = os.getcwd()
-        try:
-            otter_assign(str(source), str(target), no_pdfs=True, no_run_tests=True)
-        finally:
-            os.chdir(cwd)
-    shutil.make_archive(str(target / f"{master.stem}-student"), "zip", target / "student")
-    return target
-
-
-def build_all(names=(), masters_dir=MASTERS, out=BUILDS, verify=True, log=print) -> list[Path]:
-    """Build the named masters (all by default); with ``verify``, grade each reference solution."""
-    paths = masters(masters_dir)
-    if names:
-        wanted = {n.removesuffix(".md") for n in names}
-        paths = [p for p in paths if p.stem in wanted or _otter_name(p) in wanted]
-        missing = wanted - {p.stem for p in paths} - {_otter_name(p) for p in paths}
-        if missing:
-            raise SystemExit(f"no master for {', '.join(sorted(missing))} in {masters_dir}")
-    built = []
-    for master in paths:
-        start = time.monotonic()
-        target = build(master, out)
-        log(f"{master.stem}: built {target}/student and /autograder in {time.monotonic() - start:.1f} s")
-        built.append(target)
-        if verify:
-            reference = target / "autograder" / f"{master.stem}.ipynb"
-            [result] = grade([reference], target, masters_dir=masters_dir)
-            log(f"{master.stem}: reference solution scores {result.total:g}/{result.possible:g} "
-                f"({time.monotonic() - start:.1f} s in all)")
-            if result.total != result.possible:
-                raise SystemExit(f"{master.stem}: the reference solution does not score 100 %:\n"
-                                 + result.feedback())
-    return built
-
-
-def _otter_name(path) -> str | None:
-    match = re.search(r"(?m)^# ASSIGNMENT CONFIG\s*\n(?:.*\n)*?name:\s*(\S+)", Path(path).read_text())
-    return match.group(1) if match else None
-
-
-def assignment_name(build_dir) -> str:
-    """The otter name of a built assignment (``a1``), from its autograder notebook."""
-    notebooks = sorted((Path(build_dir) / "autograder").glob("*.ipynb"))
-    if not notebooks:
-        raise FileNotFoundError(f"{build_dir} holds no built assignment (run make assignments)")
-    return json.loads(notebooks[0].read_text())["metadata"]["otter"]["assignment_name"]
+    processes: int = 256             # processes and threads per worker (RLIMIT_NPROC, own user only)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,9 +99,7 @@ def read_submission(path) -> tuple[list[tuple[int, str]], str | None]:
     import jupytext
 
     path = Path(path)
-    if path.stat().st_size > MAX_SUBMISSION:
-        raise ValueError(f"the file is larger than {MAX_SUBMISSION >> 20} MB")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = read_regular(path, MAX_SUBMISSION).decode("utf-8", errors="replace")
     fmt = {".ipynb": "ipynb", ".md": "md"}.get(path.suffix) or ("py:percent" if "# %%" in text else "py:light")
     with warnings.catch_warnings():                    # e.g. nbformat's missing cell ids
         warnings.simplefilter("ignore")
@@ -195,18 +116,26 @@ def read_submission(path) -> tuple[list[tuple[int, str]], str | None]:
 
 
 def find_submissions(folder) -> dict[str, Path]:
-    """Every submission under ``folder``: student name (path without suffix) -> file."""
+    """Every submission under ``folder``: student name (path without suffix) -> file.
+
+    Folders are walked without following links, and names starting with ``.`` or ``_`` are
+    skipped. A link, FIFO or other non-file with a submission's suffix is listed too, so that
+    it is graded as unreadable (zero, with the reason) rather than silently left out.
+    """
     folder = Path(folder)
-    if folder.is_file():
+    if not folder.is_dir() or folder.is_symlink():
         return {folder.stem: folder}
     found = {}
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if (path.is_file() and path.suffix in SUFFIXES
-                and not any(part.startswith((".", "_")) for part in rel.parts)):
-            name = rel.with_suffix("").as_posix()
-            found[name if name not in found else rel.as_posix()] = path
-    return found
+    for root, dirs, files in os.walk(folder):           # followlinks=False: links stay entries
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        links = [d for d in os.listdir(root) if os.path.islink(os.path.join(root, d))]
+        for name in sorted(set(files) | set(links)):
+            path = Path(root) / name
+            rel = path.relative_to(folder)
+            if path.suffix in SUFFIXES and not name.startswith((".", "_")):
+                key = rel.with_suffix("").as_posix()
+                found[key if key not in found else rel.as_posix()] = path
+    return dict(sorted(found.items()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +164,9 @@ def sandbox_paths(protected) -> dict:
     return {"read": read, "devices": ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]}
 
 
-def _worker_env(work: Path) -> dict:
+def _worker_env(work) -> dict:
+    """The whole environment of a worker whose folder is ``work`` (as the worker sees it)."""
+    work = Path(work)
     return {"PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/bin", "/bin"]),
             "HOME": str(work), "TMPDIR": str(work / "tmp"), "LANG": "C.UTF-8",
             "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(work / ".matplotlib"),
@@ -291,13 +222,16 @@ class Session:
     """A submission's worker: started on demand, restarted after a crash or a timeout, skipping
     a cell that killed it; values and calls go through :meth:`get` and :meth:`call`."""
 
-    def __init__(self, cells, work: Path, limits: Limits, paths: dict, require_landlock=True):
+    def __init__(self, cells, work: Path, limits: Limits, paths: dict, isolation: Isolation,
+                 uid=None):
         self.cells, self.work, self.limits = cells, work, limits
         self.sources = dict(cells)
+        self.home = confine.HOME if isolation.bwrap else str(work)
         self.config = {"limits": {"memory": limits.memory, "cpu": limits.cpu,
-                                  "file_size": limits.file_size},
-                       "write": [str(work)], **paths}
-        self.require_landlock = require_landlock
+                                  "file_size": limits.file_size, "processes": limits.processes},
+                       "write": [self.home], "uid": uid, "gid": uid, **paths}
+        self.isolation, self.uid = isolation, uid
+        self.log = tempfile.TemporaryFile(prefix="initlab-log-")   # never a path in work/
         self.skipped: dict[int, str] = {}
         self.errors: dict[int, str] = {}
         self.poisoned: dict[str, Exception] = {}
@@ -327,8 +261,8 @@ class Session:
                 raise NotGraded(self.failure)
             self.starts += 1
             self.generation += 1
-            worker = sandbox.Worker(self.work, self.config, _worker_env(self.work),
-                                    self.work / "output.log")
+            worker = sandbox.Worker(self.work, self.config, _worker_env(self.home), self.log.fileno(),
+                                    bwrap=self.isolation.bwrap, uid=self.uid)
             if self._run(worker):
                 self.worker = worker
                 return worker
@@ -348,8 +282,11 @@ class Session:
             self.failure = f"the sandbox could not be set up: {hello.get('error')}"
             return False
         self.landlock = hello.get("landlock")
-        if self.require_landlock and not self.landlock:
+        if self.isolation.landlock and not self.landlock:
             self.failure = "the sandbox has no Landlock file-system isolation on this machine"
+            return False
+        if self.uid is not None and hello.get("uid") != self.uid:
+            self.failure = f"the sandbox could not change to its own user {self.uid}"
             return False
         current = last = None
         errors = {}
@@ -386,14 +323,14 @@ class Session:
         return False
 
     def _log_tail(self, n=600):
-        try:
-            return (self.work / "output.log").read_bytes()[-n:].decode(errors="replace").strip()
-        except OSError:
-            return ""
+        fd = self.log.fileno()
+        size = os.fstat(fd).st_size
+        return os.pread(fd, n, max(0, size - n)).decode(errors="replace").strip()
 
     def close(self):
         if self.worker is not None:
             self.worker.close()
+        self.log.close()
 
     # -- requests
     def _out_of_time(self):
@@ -439,13 +376,13 @@ class Session:
 
         def resolve(tag, data):
             if tag != "__remote__":
-                raise sandbox.ProtocolError(f"unexpected {tag}")
-            description = sandbox.decode(data.get("description"), blobs)
+                raise protocol.ProtocolError(f"unexpected {tag}")
+            description = protocol.description(protocol.decode(data.get("description"), blobs))
             return sandbox.remote_object(self, data, generation, name, description)
 
         try:
-            return sandbox.decode(reply.get("value"), blobs, resolve)
-        except sandbox.ProtocolError as error:
+            return protocol.decode(reply.get("value"), blobs, resolve)
+        except protocol.ProtocolError as error:
             raise NotGraded(f"your answer could not be read ({error})") from None
 
     def get(self, name: str):
@@ -472,20 +409,23 @@ class Session:
                 return {"__handle__": value._handle}
             raise TypeError(f"a test passed a {type(value).__name__}, which cannot be sent")
 
-        message["args"] = sandbox.encode(list(args), blobs, refer)
-        message["kwargs"] = sandbox.encode(dict(kwargs), blobs, refer)
+        message["args"] = protocol.encode(list(args), blobs, refer)
+        message["kwargs"] = protocol.encode(dict(kwargs), blobs, refer)
         return self._request(message, key, blobs=blobs)
 
 
 class RemoteEnv(dict):
     """The global environment otter's test functions are called with: names are looked up in
-    the worker when asked for (once per test case)."""
+    the worker when asked for (once per test case), except the ``pinned`` ones, which every test
+    sees with the value the grader read once (``STUDENT_ID``)."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, pinned=None):
         super().__init__()
-        self.session = session
+        self.session, self.pinned = session, dict(pinned or {})
 
     def lookup(self, name):
+        if name in self.pinned:
+            return self.pinned[name]
         if name not in self.session.cache:
             self.session.cache[name] = self.session.get(name)
         return self.session.cache[name]
@@ -504,69 +444,8 @@ class RemoteEnv(dict):
         return self.lookup(name) is not UNDEFINED
 
 
-# ---------------------------------------------------------------------------------------------
-# Grades
-
-@dataclasses.dataclass
-class TestResult:
-    name: str
-    hidden: bool
-    passed: bool
-    points: float
-    message: str | None = None
-
-
-@dataclasses.dataclass
-class Grade:
-    """One submission's grade: points and test results per question, and notes."""
-
-    student: str
-    source: str
-    assignment: str
-    scores: dict = dataclasses.field(default_factory=dict)        # question -> (score, possible)
-    tests: dict = dataclasses.field(default_factory=dict)         # question -> [TestResult]
-    notes: list = dataclasses.field(default_factory=list)
-    student_id: str | None = None
-    seconds: float = 0.0
-    ran: bool = False                                  # whether the notebook was run at all
-
-    @property
-    def total(self) -> float:
-        return round(sum(s for s, _ in self.scores.values()), 4)
-
-    @property
-    def possible(self) -> float:
-        return round(sum(p for _, p in self.scores.values()), 4)
-
-    def feedback(self) -> str:
-        """The feedback for the student, as Markdown."""
-        lines = [f"# {self.assignment}: feedback for {self.student}", "",
-                 f"**Score: {self.total:g} / {self.possible:g}**"
-                 + (f" (STUDENT_ID `{self.student_id}`)" if self.student_id else ""), ""]
-        if self.notes:
-            lines += ["## About your notebook", ""] + [f"* {n}" for n in self.notes] + [""]
-        for question, (score, possible) in self.scores.items():
-            lines += [f"## {question}: {score:g} / {possible:g}", ""]
-            for t in self.tests.get(question, []):
-                kind = "hidden test" if t.hidden else "test"
-                if t.passed:
-                    lines.append(f"* ✔ {kind} {t.name} passed")
-                else:
-                    message = (t.message or "failed").strip().replace("\n", "\n  ")
-                    lines.append(f"* ✘ {kind} {t.name}: {message}")
-            lines.append("")
-        return "\n".join(lines)
-
-
-def _load_tests(build_dir: Path):
-    ExceptionTestFile = _import_otter().test_files.ExceptionTestFile
-    paths = sorted((build_dir / "autograder" / "tests").glob("*.py"),
-                   key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.stem)])
-    return [ExceptionTestFile.from_file(str(p)) for p in paths]
-
-
 def _run_question(test_file, session: Session, env: RemoteEnv) -> list[TestResult]:
-    TestCaseResult = _import_otter().test_files.abstract_test.TestCaseResult
+    TestCaseResult = import_otter().test_files.abstract_test.TestCaseResult
 
     results, otter_results = [], []
     for number, case in enumerate(test_file.test_cases, 1):
@@ -594,16 +473,17 @@ def _run_question(test_file, session: Session, env: RemoteEnv) -> list[TestResul
 
 
 def grade_submission(path, build_dir, student=None, limits=None, paths=None,
-                     require_landlock=True) -> Grade:
-    """Grade one submission against the built assignment in ``build_dir``."""
+                     isolation=None) -> Grade:
+    """Grade one submission against the built assignment in ``build_dir``: its hidden tests are
+    checked against their hashes first (:class:`HiddenTestsChanged` stops everything)."""
     path, build_dir, limits = Path(path), Path(build_dir), limits or Limits()
+    isolation = isolation or choose_isolation()
     start = time.monotonic()
     name = assignment_name(build_dir)
-    tests = _load_tests(build_dir)
+    tests = load_tests(build_dir)
     grade = Grade(student or path.stem, str(path), name)
     for test_file in tests:
         grade.scores[test_file.name] = (0.0, float(test_file.possible))
-
     try:
         cells, declared = read_submission(path)
     except Exception as error:                          # noqa: BLE001 - unreadable: zero, with why
@@ -613,32 +493,49 @@ def grade_submission(path, build_dir, student=None, limits=None, paths=None,
     if declared is not None and declared != name:
         grade.notes.append(f"this notebook is for assignment {declared!r}, not {name!r}; nothing was graded")
         return grade
-
+    uid = _take_uid() if isolation.own_users else None
     work = Path(tempfile.mkdtemp(prefix="initlab-grade-"))
     try:
-        (work / "tmp").mkdir()
-        shutil.copy(path, work / f"submission{path.suffix}")
-        if (build_dir / "student" / "tests").is_dir():
-            shutil.copytree(build_dir / "student" / "tests", work / "tests")
-        session = Session(cells, work, limits, paths or sandbox_paths([build_dir]), require_landlock)
+        _prepare(work, path, build_dir, uid)
+        session = Session(cells, work, limits, paths or sandbox_paths([build_dir]), isolation, uid)
         grade.ran = True
         try:
-            env = RemoteEnv(session)
-            try:
-                grade.student_id = check_student_id(session.get("STUDENT_ID"))
-            except (ValueError, GradingError, StudentError):
-                grade.student_id = None
-            for test_file in tests:
-                results = _run_question(test_file, session, env)
-                grade.tests[test_file.name] = results
-                grade.scores[test_file.name] = (round(float(test_file.score), 4), float(test_file.possible))
-            grade.notes += _session_notes(session)
+            _run_tests(grade, tests, session)
         finally:
             session.close()
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)         # unlinks only: links are not followed
+        _give_uid(uid)
     grade.seconds = time.monotonic() - start
     return grade
+
+
+def _prepare(work: Path, path: Path, build_dir: Path, uid):
+    """Fill a new worker folder: a copy of the submission, the public tests, ``tmp/``; give it to
+    the worker's user. Nothing in it exists yet for a student to plant."""
+    (work / "tmp").mkdir()
+    (work / f"submission{path.suffix}").write_bytes(read_regular(path, MAX_SUBMISSION))
+    if (build_dir / "student" / "tests").is_dir():
+        shutil.copytree(build_dir / "student" / "tests", work / "tests", symlinks=True)
+    if uid is not None:
+        os.chmod(work, 0o711)                           # bwrap, root without DAC rights, enters it
+        for root, dirs, files in os.walk(work):
+            for entry in [root] + [os.path.join(root, n) for n in dirs + files]:
+                os.lchown(entry, uid, uid)
+
+
+def _run_tests(grade: Grade, tests, session: Session) -> None:
+    """Read ``STUDENT_ID`` once, then run every test with that value pinned."""
+    try:
+        grade.student_id = check_student_id(session.get("STUDENT_ID"))
+    except (ValueError, GradingError, StudentError):
+        grade.student_id = None
+    env = RemoteEnv(session, pinned={"STUDENT_ID": grade.student_id})
+    for test_file in tests:
+        results = _run_question(test_file, session, env)
+        grade.tests[test_file.name] = results
+        grade.scores[test_file.name] = (round(float(test_file.score), 4), float(test_file.possible))
+    grade.notes += _session_notes(session)
 
 
 def _session_notes(session: Session) -> list[str]:
@@ -654,53 +551,92 @@ def _session_notes(session: Session) -> list[str]:
         notes.append(f"A call of `{key}` was stopped: {error}.")
     if session.printed > 1 << 20:
         notes.append(f"Your notebook printed {session.printed / 2**20:.1f} MB of output; the grader "
-                     f"kept the first {sandbox._LOG_LIMIT >> 20} MB and ignored the rest.")
+                     f"kept the first {sandbox.LOG_LIMIT >> 20} MB and ignored the rest.")
     return notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Isolation: what this machine allows
+
+@dataclasses.dataclass(frozen=True)
+class Isolation:
+    """How workers are confined (see :func:`choose_isolation` and :mod:`initlab.course.confine`)."""
+
+    bwrap: str | None = None         # the bwrap program; None: no container
+    landlock: int = 0                # the Landlock ABI every worker must apply; 0: not required
+    own_users: bool = False          # each worker runs as a user of its own (the grader is root)
+
+
+NO_BWRAP = ("bubblewrap (bwrap) is not installed, or cannot create namespaces on this machine, so "
+            "workers run without a container: no PID namespace (a process a submission starts in "
+            "a session of its own can outlive its worker), the same network, and a file-system "
+            "view limited by Landlock alone. Install it (Debian/Ubuntu: apt-get install "
+            "bubblewrap) to close these gaps.")
+
+
+def choose_isolation(allow_unsandboxed=False, require_bwrap=False, warn=None) -> Isolation:
+    """The strongest isolation this machine allows: bubblewrap and Landlock, and a user per
+    worker when the grader is root. Without bubblewrap: refuse if ``require_bwrap``, else say so
+    (``warn``) and use Landlock alone. Without Landlock either: refuse unless
+    ``allow_unsandboxed``."""
+    bwrap, abi, root = confine.bwrap_path(), confine.landlock_abi(), os.geteuid() == 0
+    if bwrap is None:
+        if require_bwrap:
+            raise SystemExit(NO_BWRAP + " Refusing to grade (--require-bwrap).")
+        if not abi and not allow_unsandboxed:
+            raise SystemExit(NO_BWRAP + " This kernel has no Landlock either (Linux >= 5.13), so "
+                             "a submission could read the hidden tests and other files; refusing "
+                             "to grade unless you pass --allow-unsandboxed to accept the risk")
+        if warn is not None:
+            warn("warning: " + NO_BWRAP)
+            if 0 < abi < 6:
+                warn(f"warning: this kernel's Landlock (ABI {abi}, Linux < 6.12) cannot stop a "
+                     f"submission from signalling your processes; with bubblewrap it could not")
+        root = root and _readable_by_all(sys.base_prefix, sys.prefix)
+    return Isolation(bwrap, abi, root)
+
+
+def _readable_by_all(*paths) -> bool:
+    """Whether every folder from ``/`` down to each of ``paths`` lets any user through (without
+    bubblewrap, a worker that changes user must still reach Python)."""
+    for path in paths:
+        parts = Path(os.path.realpath(path)).parts
+        for i in range(1, len(parts) + 1):
+            if not os.stat(os.path.join(*parts[:i])).st_mode & 0o001:
+                return False
+    return True
+
+
+_UIDS = set()
+_UIDS_LOCK = threading.Lock()
+
+
+def _take_uid() -> int:
+    """A uid (and gid) for one worker: not used by another worker of this grader, and owning no
+    process."""
+    with _UIDS_LOCK:
+        for uid in range(confine.UID_BASE, confine.UID_BASE + 65536):
+            if uid not in _UIDS and not confine.pids_of(uid):
+                _UIDS.add(uid)
+                return uid
+    raise RuntimeError("no free uid for a worker")
+
+
+def _give_uid(uid) -> None:
+    if uid is not None:
+        confine.kill_user(uid)
+        with _UIDS_LOCK:
+            _UIDS.discard(uid)
 
 
 # ---------------------------------------------------------------------------------------------
 # Grading a folder
 
-def _resolve_build(assignment, builds, masters_dir, submissions) -> Path:
-    """The build folder of ``assignment`` (a folder name or an otter name), built if missing or
-    older than its master. Without ``assignment``, the one the submissions declare."""
-    builds, masters_dir = Path(builds), Path(masters_dir)
-    candidates = {p.stem: p for p in masters(masters_dir)} if masters_dir.is_dir() else {}
-    by_otter = {_otter_name(p): stem for stem, p in candidates.items()}
-    for folder in (builds.glob("*/autograder") if builds.is_dir() else []):
-        try:
-            by_otter.setdefault(assignment_name(folder.parent), folder.parent.name)
-        except (FileNotFoundError, KeyError, ValueError):
-            continue
-    if assignment is None:
-        declared = set()
-        for path in submissions:
-            try:
-                declared.add(read_submission(path)[1])
-            except Exception:                           # unreadable: graded (as zero) later
-                continue
-        declared.discard(None)
-        if len(declared) != 1:
-            raise SystemExit("say which assignment these submissions are for: --assignment NAME "
-                             f"(ASSIGNMENT=NAME with make); they declare {sorted(declared) or 'none'}")
-        assignment = declared.pop()
-    stem = by_otter.get(assignment, assignment)
-    target = builds / stem
-    master = candidates.get(stem)
-    stale = master is not None and (not (target / "autograder").is_dir() or
-                                    (target / "autograder").stat().st_mtime < master.stat().st_mtime)
-    if stale:
-        print(f"building {stem} from {master} first")
-        build(master, builds)
-    if not (target / "autograder").is_dir():
-        raise SystemExit(f"no assignment {assignment!r}: not in {builds} and no master in {masters_dir}")
-    return target
-
-
 def grade(submissions, build_dir, out=None, limits=None, jobs=1, masters_dir=MASTERS,
-          require_landlock=True, log=None) -> list[Grade]:
+          isolation=None, log=None) -> list[Grade]:
     """Grade ``submissions`` (a folder, or a list of files) against ``build_dir``; with ``out``,
-    write the CSV and the feedback there (:func:`write_report`)."""
+    write the CSV and the feedback there (:func:`write_report`). ``isolation`` defaults to
+    :func:`choose_isolation`'s choice."""
     build_dir = Path(build_dir)
     if isinstance(submissions, (str, os.PathLike)):
         found = find_submissions(submissions)
@@ -708,79 +644,64 @@ def grade(submissions, build_dir, out=None, limits=None, jobs=1, masters_dir=MAS
     else:
         found = {Path(p).stem: Path(p) for p in submissions}
         protected_subs = [os.path.dirname(os.path.abspath(p)) for p in submissions]
-    if require_landlock and not sandbox.landlock_abi():
-        raise SystemExit("this kernel has no Landlock (Linux >= 5.13 with Landlock enabled), so a "
-                         "submission could read the hidden tests and other files; grade on such a "
-                         "machine, or pass --allow-unsandboxed to accept the risk")
+    isolation = isolation or choose_isolation(warn=lambda m: print(m, file=sys.stderr))
     protected = [build_dir.parent, *protected_subs, masters_dir, *([out] if out else []), Path.cwd()]
     paths = sandbox_paths([p for p in protected if os.path.exists(p)])
     limits = limits or Limits()
 
     def one(item):
         student, path = item
-        result = grade_submission(path, build_dir, student, limits, paths, require_landlock)
+        result = grade_submission(path, build_dir, student, limits, paths, isolation)
         if log:
             log(f"{student}: {result.total:g}/{result.possible:g} ({result.seconds:.1f} s)")
         return result
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         grades = list(pool.map(one, found.items()))
-    _flag_shared_ids(grades)
+    flag_shared_ids(grades)
     if out is not None:
         write_report(grades, out)
     return grades
 
 
-def _flag_shared_ids(grades):
-    by_id = {}
-    for g in grades:
-        if g.student_id:
-            by_id.setdefault(g.student_id.casefold(), []).append(g)
-    for group in by_id.values():
-        if len(group) > 1:
-            for g in group:
-                others = ", ".join(o.student for o in group if o is not g)
-                g.notes.append(f"STUDENT_ID `{g.student_id}` is also used by {others}.")
-    for g in grades:
-        if g.student_id is None and g.ran:
-            g.notes.append("STUDENT_ID is not set to a valid id, so the questions with "
-                           "per-student parameters could not be checked.")
+def build_all(names=(), masters_dir=MASTERS, out=BUILDS, verify=True, log=print) -> list[Path]:
+    """Build the named masters (all by default); with ``verify``, grade each reference solution,
+    which must score 100 %."""
+    built = []
+    for target in _build_all(names, masters_dir, out, log):
+        log(f"{target.name}: built {target}/student and /autograder, test hashes in manifest.json")
+        if verify:
+            reference = target / "autograder" / f"{target.name}.ipynb"
+            [result] = grade([reference], target, masters_dir=masters_dir)
+            log(f"{target.name}: reference solution scores {result.total:g}/{result.possible:g} "
+                f"({result.seconds:.1f} s)")
+            if result.total != result.possible:
+                raise SystemExit(f"{target.name}: the reference solution does not score 100 %:\n"
+                                 + result.feedback())
+        built.append(target)
+    return built
 
 
-def _safe_name(student: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", student.replace("/", "__"))[:120] or "student"
-
-
-def write_report(grades, out) -> Path:
-    """Write ``grades.csv`` (one row per submission) and ``feedback/<student>.md`` into ``out``."""
-    out = Path(out)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
-    for old in (out / "feedback").glob("*.md"):       # a previous run's students
-        old.unlink()
-    questions = list(dict.fromkeys(q for g in grades for q in g.scores))
-    with open(out / "grades.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "student_id", *questions, "total", "possible", "notes"])
-        for g in sorted(grades, key=lambda g: g.student):
-            scores = [f"{g.scores.get(q, (0, 0))[0]:g}" for q in questions]
-            notes = " | ".join(n.replace("\n", " ") for n in g.notes)
-            writer.writerow([_cell(g.student), g.student_id or "", *scores, f"{g.total:g}",
-                             f"{g.possible:g}", _cell(notes[:2000])])
-    for g in grades:
-        (out / "feedback" / f"{_safe_name(g.student)}.md").write_text(g.feedback())
-    return out / "grades.csv"
-
-
-def _cell(text: str) -> str:
-    """A CSV field that no spreadsheet reads as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+def _declared_assignment(submissions) -> str:
+    declared = set()
+    for path in submissions:
+        try:
+            declared.add(read_submission(path)[1])
+        except Exception:                               # unreadable: graded (as zero) later
+            continue
+    declared.discard(None)
+    if len(declared) != 1:
+        raise SystemExit("say which assignment these submissions are for: --assignment NAME "
+                         f"(ASSIGNMENT=NAME with make); they declare {sorted(declared) or 'none'}")
+    return declared.pop()
 
 
 # ---------------------------------------------------------------------------------------------
 # Command line
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m initlab.grading", description=__doc__.split("\n\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m initlab.course.grading",
+                                     description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     a = commands.add_parser("assign", help="build the student and autograder versions")
     a.add_argument("names", nargs="*", help="masters to build (default: all)")
@@ -806,28 +727,35 @@ def main(argv=None) -> int:
                         "limit per worker (default: %(default)g)")
     g.add_argument("--memory-mb", type=int, default=defaults.memory >> 20,
                    help="address space per worker, in MB (default: %(default)d)")
+    g.add_argument("--require-bwrap", action="store_true",
+                   help="refuse to grade without bubblewrap instead of falling back to Landlock alone")
     g.add_argument("--allow-unsandboxed", action="store_true",
-                   help="grade even without Landlock (submissions could read any file you can)")
-    args = parser.parse_args(argv)
+                   help="grade even without bubblewrap and Landlock (submissions could read any "
+                        "file you can)")
+    return parser
 
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "assign":
         build_all(args.names, args.masters, args.out, verify=not args.no_verify)
         return 0
     found = find_submissions(args.submissions)
     if not found:
         raise SystemExit(f"no .ipynb, .md or .py files in {args.submissions}")
-    build_dir = _resolve_build(args.assignment, args.builds, args.masters, found.values())
+    assignment = args.assignment or _declared_assignment(found.values())
+    build_dir = resolve_build(assignment, args.builds, args.masters)
     limits = Limits(cell_timeout=args.cell_timeout, call_timeout=args.call_timeout,
                     test_timeout=args.test_timeout,
                     budget=args.budget, cpu=int(max(args.budget, 60)), memory=args.memory_mb << 20)
-    abi = sandbox.landlock_abi()
-    if 0 < abi < 6:
-        print(f"warning: this kernel's Landlock (ABI {abi}, Linux < 6.12) cannot stop a submission "
-              f"from sending signals to your processes, so one could kill the grader or another "
-              f"submission's worker; grade on Linux 6.12 or later to rule that out", file=sys.stderr)
+    chosen = choose_isolation(args.allow_unsandboxed, args.require_bwrap,
+                       warn=lambda m: print(m, file=sys.stderr))
     start = time.monotonic()
-    grades = grade(args.submissions, build_dir, args.out, limits, args.jobs, args.masters,
-                   require_landlock=not args.allow_unsandboxed, log=print)
+    try:
+        grades = grade(args.submissions, build_dir, args.out, limits, args.jobs, args.masters,
+                       isolation=chosen, log=print)
+    except HiddenTestsChanged as error:
+        raise SystemExit(f"stopped: {error}") from None
     print(f"graded {len(grades)} submissions for {build_dir.name} in {time.monotonic() - start:.1f} s: "
           f"{Path(args.out) / 'grades.csv'} and {Path(args.out) / 'feedback'}/")
     return 0
