@@ -73,6 +73,18 @@ def test_bad_input_is_refused():
         tinynet.train(X, y, steps=-1)
     with pytest.raises(ValueError, match="n must be"):
         tinynet.circles(1)
+    with pytest.raises(TypeError, match="n must be an int >= 2, got float"):
+        tinynet.circles(20.0)
+    with pytest.raises(TypeError, match=r"sizes must be a list of ints \[n_in, hidden..., 1\]"):
+        tinynet.train(X, y, sizes="2,4,1")
+    with pytest.raises(ValueError, match="only the labels 0 and 1"):
+        tinynet.train(X, 2 * y)
+    with pytest.raises(ValueError, match="lr must be a finite number > 0"):
+        tinynet.train(X, y, lr=0)
+    with pytest.raises(ValueError, match="Did you mean 'tanh'"):
+        tinynet.train(X, y, activation="tahn")
+    with pytest.raises(ValueError, match="seed must be None, an int >= 0"):
+        tinynet.train(X, y, seed=-1)
 
 
 def test_chapter1_small_weights_vanish_like_the_formula():

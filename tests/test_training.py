@@ -290,7 +290,8 @@ def test_optimizer_object_is_cloned(digits):
     (dict(output_init="glorot_unifrom"), ValueError, "Did you mean 'glorot_uniform'"),
     (dict(bias_init="zero_s"), ValueError, "unknown initializer"),
     (dict(activation="rleu"), ValueError, "Did you mean 'relu'.*Valid: .*tanh"),
-    (dict(activation=None), ValueError, "unknown activation"),
+    (dict(activation=None), TypeError, "activation must be a Keras activation name or a function"),
+    (dict(optimizer=3), TypeError, "optimizer must be a Keras optimizer name"),
     (dict(optimizer="adm"), ValueError, "Did you mean 'adam'.*Valid: .*sgd"),
     (dict(learning_rate=0.0), ValueError, "learning_rate must be a finite number > 0"),
     (dict(learning_rate=math.nan), ValueError, "learning_rate"),
@@ -302,7 +303,7 @@ def test_optimizer_object_is_cloned(digits):
     (dict(batch_size=0), ValueError, "batch_size must be an int >= 1"),
     (dict(seed=-3), ValueError, "seed must be an int >= 0"),
     (dict(data=np.zeros((3, 64))), TypeError, "data must be an initlab.data.Dataset"),
-    (dict(data="cifar"), ValueError, "Valid: 'digits', 'mnist'"),
+    (dict(data="cifar"), ValueError, "Valid: digits, mnist"),
 ])
 def test_bad_input_is_named(kwargs, error, match):
     with pytest.raises(error, match=match):

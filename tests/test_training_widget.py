@@ -92,14 +92,16 @@ def test_settings_are_validated_and_clamped(explorer):
     explorer.set(depth=500)
     assert explorer.settings()["depth"] == tw.LIMITS["depth"][1]
     assert "clamped" in explorer.message.value
-    with pytest.raises(ValueError, match="init must be one of"):
+    with pytest.raises(ValueError, match="unknown init 'he_normall'. Did you mean 'he_normal'"):
         explorer.set(init="he_normall")
     with pytest.raises(ValueError, match="width must be one of"):
         explorer.set(width=100)
     with pytest.raises(TypeError, match="unknown setting"):
         explorer.set(colour="red")
-    with pytest.raises(ValueError, match="finite int"):
+    with pytest.raises(TypeError, match="depth must be an int, got float"):
         explorer.set(depth=float("nan"))
+    with pytest.raises(ValueError, match="learning_rate must be a finite number"):
+        explorer.set(learning_rate=float("nan"))
 
 
 def test_the_widget_tree_holds_every_control():

@@ -76,12 +76,12 @@ def test_out_of_range_values_are_clamped_with_a_message(explorer):
 
 
 @pytest.mark.parametrize("bad, error", [
-    (dict(depth=float("nan")), ValueError), (dict(depth="deep"), ValueError),
+    (dict(depth=float("nan")), ValueError), (dict(depth="deep"), TypeError), (dict(scale=None), TypeError),
     (dict(activation="relu6"), ValueError), (dict(init="glorot"), ValueError),
     (dict(colour="red"), TypeError),
 ])
 def test_bad_settings_are_refused(explorer, bad, error):
-    with pytest.raises(error, match="must be|unknown setting"):
+    with pytest.raises(error, match="must be|unknown (setting|activation|init)"):
         explorer.set(**bad)
 
 
@@ -185,8 +185,10 @@ def test_redraws_reuse_the_background_only_while_the_limits_hold(explorer):
 
 
 def test_render_refuses_a_bad_seed():
-    with pytest.raises(TypeError, match="seed must be an int >= 0"):
+    with pytest.raises(ValueError, match="seed must be an int >= 0, got -1"):
         widgets.render(seed=-1)
+    with pytest.raises(TypeError, match="seed must be an int >= 0, got float"):
+        widgets.render(seed=1.5)
 
 
 def test_live_explorer_carries_a_static_snapshot(explorer):

@@ -51,11 +51,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import numbers
 
 import numpy as np
 
-from . import initializers, propagation
+from . import initializers, propagation, validate
 
 __all__ = ["EXTRA", "activate", "derivative", "gaussian_mean", "second_moment_ratio",
            "moment_gain", "product_singular_values", "LSUVResult", "lsuv", "forward_stds",
@@ -73,18 +72,7 @@ def _erf(x):
 
 
 def _name(activation) -> str:
-    if not isinstance(activation, str):
-        raise TypeError(f"activation must be a string, got {type(activation).__name__}")
-    key = activation.strip().lower()
-    key = _ALIASES.get(key, key)
-    if key in EXTRA:
-        return key
-    try:
-        propagation.activate(key, 0.0)
-    except ValueError:
-        raise ValueError(f"unknown activation {activation!r}. Valid: "
-                         f"{', '.join(propagation.ACTIVATIONS + EXTRA)}, silu.") from None
-    return key
+    return validate.choice("activation", activation, propagation.ACTIVATIONS + EXTRA, _ALIASES)
 
 
 def activate(activation: str, z) -> np.ndarray:
@@ -136,9 +124,7 @@ def _nodes(n=128, cutoff=10.0):
 
 
 def _check_q(q) -> float:
-    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not math.isfinite(q) or q < 0:
-        raise ValueError(f"q (the variance E[z²]) must be a finite number >= 0, got {q!r}")
-    return float(q)
+    return validate.real("q (the variance E[z²])", q, low=0, low_open=False)
 
 
 def gaussian_mean(h, q=1.0) -> float:
@@ -182,9 +168,8 @@ def product_singular_values(depth: int = 50, n: int = 256, kind: str = "orthogon
     \|x\|^2` per factor, yet the product's singular values spread over many orders of magnitude,
     most of them far below the largest.
     """
-    if kind not in ("orthogonal", "gaussian"):
-        raise ValueError(f"kind must be 'orthogonal' or 'gaussian', got {kind!r}")
-    rng = np.random.default_rng(seed)
+    kind = validate.choice("kind", kind, ("orthogonal", "gaussian"))
+    rng = validate.rng(seed)
     product = np.eye(n)
     for _ in range(int(depth)):
         if kind == "orthogonal":
@@ -250,8 +235,7 @@ def lsuv(weights, x, activation: str, tol: float = 0.01, max_iter: int = 10,
 
     Example: ``lsuv([initializers.Orthogonal()((n, n), seed=s) for s in range(30)], x, "relu")``.
     """
-    if where not in ("pre", "post"):
-        raise ValueError(f"where must be 'pre' (before the activation) or 'post', got {where!r}")
+    where = validate.choice("where", where, ("pre", "post"))
     x = np.asarray(x, dtype=np.float64)
     new, scales, iters = [], [], []
     a = x
@@ -280,12 +264,7 @@ def lsuv(weights, x, activation: str, tol: float = 0.01, max_iter: int = 10,
 # The edge of chaos (Poole et al. 2016; Schoenholz et al. 2017)
 
 def _check_sigmas(sigma_w, sigma_b):
-    for name, v in (("sigma_w", sigma_w), ("sigma_b", sigma_b)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
-    if sigma_w == 0:
-        raise ValueError("sigma_w must be > 0")
-    return float(sigma_w), float(sigma_b)
+    return validate.real("sigma_w", sigma_w), validate.real("sigma_b", sigma_b, low=0, low_open=False)
 
 
 def _bisect(f, lo, hi, iterations=200):
@@ -408,7 +387,7 @@ def simulate_correlation(c0: float, depth: int, sigma_w: float, sigma_b: float =
     :math:`q^*` (so the variance starts at its fixed point; :math:`q^* = 1` when it is 0) and
     correlation ``c0``. For large width it follows :func:`correlation_curve`."""
     sigma_w, sigma_b = _check_sigmas(sigma_w, sigma_b)
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     q = fixed_point_q(sigma_w, sigma_b, activation) or 1.0
     u, v = rng.standard_normal((2, width))
     z = math.sqrt(q) * np.stack([u, c0 * u + math.sqrt(1 - c0 * c0) * v])

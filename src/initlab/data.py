@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
-import numbers
 import os
 import socket
 import threading
 
 import numpy as np
 
-from . import quiet_keras
+from . import quiet_keras, validate
 
 __all__ = ["Dataset", "NAMES", "load", "load_digits_split", "load_mnist", "MNIST_HOST"]
 
@@ -76,36 +74,6 @@ def _frozen(*arrays):
     return arrays
 
 
-def _check_number(name, value, integer=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an int' if integer else 'a number'}, "
-                        f"got {type(value).__name__} {value!r}")
-    return int(value) if integer else float(value)
-
-
-def _check_fraction(name, value):
-    value = _check_number(name, value)
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must be strictly between 0 and 1, got {value!r}")
-    return value
-
-
-def _check_count(name, value, low, high):
-    if value is None:
-        return None
-    value = _check_number(name, value, integer=True)
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be None or an int in [{low}, {high}], got {value!r}")
-    return value
-
-
-def _check_seed(seed):
-    seed = _check_number("seed", seed, integer=True)
-    if seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    return seed
-
 
 # ---------------------------------------------------------------------------------------------
 # digits: offline
@@ -120,7 +88,8 @@ def load_digits_split(test_size: float = 0.25, seed: int = 0) -> Dataset:
     1347 training and 450 test samples. Results are cached, so repeated calls are free and return
     the same (read-only) arrays.
     """
-    test_size, seed = _check_fraction("test_size", test_size), _check_seed(seed)
+    test_size = validate.real("test_size", test_size, high=1, high_open=True)
+    seed = validate.int_seed(seed)
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -197,12 +166,10 @@ def _subsample(x, y, n, seed):
 
 
 def _check_mnist_args(n_train, n_test, seed, timeout):
-    n_train = _check_count("n_train", n_train, 10, 60_000)
-    n_test = _check_count("n_test", n_test, 10, 10_000)
-    seed, timeout = _check_seed(seed), _check_number("timeout", timeout)
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
-    return n_train, n_test, seed, timeout
+    n_train = validate.integer("n_train", n_train, 10, 60_000, allow_none=True)
+    n_test = validate.integer("n_test", n_test, 10, 10_000, allow_none=True)
+    timeout = validate.real("timeout", timeout, what="(seconds)")
+    return n_train, n_test, validate.int_seed(seed), timeout
 
 
 def load_mnist(n_train: int | None = 10_000, n_test: int | None = None, seed: int = 0,
@@ -250,11 +217,9 @@ def load(name: str = "digits", *, n_train: int | None = 10_000, n_test: int | No
     Raises ``ValueError`` for an unknown name (listing :data:`NAMES`), and ``ValueError`` or
     ``TypeError`` for bad arguments, whatever the network does.
     """
-    key = name.strip().lower() if isinstance(name, str) else None
-    if key not in NAMES:
-        raise ValueError(f"unknown data set {name!r}. Valid: {', '.join(map(repr, NAMES))}.")
+    key = validate.choice("data set", name, NAMES)
     if key == "digits":
-        return load_digits_split(seed=_check_seed(seed))
+        return load_digits_split(seed=validate.int_seed(seed))
     args = _check_mnist_args(n_train, n_test, seed, timeout)  # the caller's errors raise here
     try:
         return load_mnist(*args)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 
 import numpy as np
 
-from . import initializers
-from .propagation import activate, derivative
+from . import initializers, validate
+from .propagation import ACTIVATIONS, activate, derivative
 
 __all__ = ["circles", "train", "TinyRun", "unit_spread"]
 
@@ -34,9 +35,10 @@ def circles(n=300, noise=0.08, factor=0.5, seed=0):
 
     Not linearly separable, so a network needs its hidden units to tell them apart.
     """
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
-    rng = np.random.default_rng(seed)
+    n = validate.integer("n", n, low=2)
+    noise = validate.real("noise", noise, low=0, low_open=False)
+    factor = validate.real("factor", factor, high=1, high_open=True)
+    rng = validate.rng(seed)
     angle = rng.uniform(0, 2 * math.pi, n)
     y = (np.arange(n) % 2).astype(np.float64)
     radius = np.where(y == 1, factor, 1.0)
@@ -101,6 +103,26 @@ def _gradients(params, activation, X, y):
     return grads, _loss(hs[-1].ravel(), y)
 
 
+def _check_data(X, y, sizes):
+    """``X`` (m, n_in) and ``y`` (m,) as float64, ``sizes`` as a tuple of ints."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple)) or \
+            not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in sizes):
+        raise TypeError(f"sizes must be a list of ints [n_in, hidden..., 1], got {sizes!r}")
+    sizes = tuple(int(s) for s in sizes)
+    if len(sizes) < 2 or sizes[-1] != 1 or min(sizes) < 1:
+        raise ValueError(f"sizes must be [n_in, hidden..., 1] with positive ints, got {sizes}")
+    try:
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"X and y must be real arrays: {exc}") from None
+    if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):
+        raise ValueError(f"X must have shape (m, {sizes[0]}) and y shape (m,), got {X.shape} and {y.shape}")
+    if not (np.isfinite(X).all() and np.isin(y, (0.0, 1.0)).all()):
+        raise ValueError("X must be finite and y must hold only the labels 0 and 1")
+    return X, y, sizes
+
+
 def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=200, seed=0,
           scale=1.0, record_every=None) -> TinyRun:
     """Train the tiny network by full-batch gradient descent; biases start at 0.
@@ -109,17 +131,13 @@ def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=
     weights (``init="random_normal", scale=200`` is N(0, 10²)). ``seed`` makes the run
     reproducible. ``activation`` is the hidden activation (see :mod:`initlab.propagation`).
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64).ravel()
-    sizes = tuple(int(s) for s in sizes)
-    if X.ndim != 2 or X.shape[1] != sizes[0] or len(y) != len(X):
-        raise ValueError(f"X must have shape (m, {sizes[0]}) and y shape (m,), got {X.shape} and {y.shape}")
-    if len(sizes) < 2 or sizes[-1] != 1 or min(sizes) < 1:
-        raise ValueError(f"sizes must be [n_in, hidden..., 1] with positive ints, got {sizes}")
-    if not (isinstance(steps, int) and steps >= 0):
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    X, y, sizes = _check_data(X, y, sizes)
+    activation = validate.choice("activation", activation, ACTIVATIONS)
+    lr, scale = validate.real("lr", lr), validate.real("scale", scale)
+    steps = validate.integer("steps", steps, low=0)
+    record_every = validate.integer("record_every", record_every, low=1, allow_none=True)
     init_obj = initializers.get(init)
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     params = [(scale * init_obj((a, b), seed=rng, dtype="float64"), np.zeros(b))
               for a, b in zip(sizes[:-1], sizes[1:])]
     losses, history, grads0 = [], [], None

@@ -33,14 +33,12 @@ first run does (a few seconds, once).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
-import numbers
 import time
 
 import numpy as np
 
-from . import initializers
+from . import initializers, validate
 from .data import Dataset, load
 from .quiet_keras import import_keras
 
@@ -49,28 +47,6 @@ __all__ = ["TrainingRun", "train", "build_model", "keras_initializer", "import_k
 
 # ---------------------------------------------------------------------------------------------
 # Checking arguments: errors name what is valid.
-
-def _int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {low}, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _unknown(what, name, valid):
-    close = difflib.get_close_matches(str(name).lower(), valid, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return f"unknown {what} {name!r}.{hint} Valid: {', '.join(valid)}."
-
 
 def _public_names(module, keep):
     return sorted(n for n in dir(module) if not n.startswith("_") and keep(getattr(module, n)))
@@ -81,8 +57,11 @@ def _activation(keras, activation):
         return activation
     valid = _public_names(keras.activations, callable)
     valid = [n for n in valid if n not in ("get", "serialize", "deserialize")]
-    if not isinstance(activation, str) or activation.lower() not in valid:
-        raise ValueError(_unknown("activation", activation, valid))
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be a Keras activation name or a function, "
+                        f"got {type(activation).__name__} {activation!r}")
+    if activation.lower() not in valid:
+        raise ValueError(validate.unknown("activation", activation, valid))
     return activation.lower()
 
 
@@ -96,10 +75,13 @@ def _optimizer(keras, optimizer, learning_rate):
         keras.optimizers, lambda c: isinstance(c, type) and issubclass(c, base))}
     for wrapper in ("optimizer", "lossscaleoptimizer", "multioptimizer"):
         classes.pop(wrapper, None)
-    if not isinstance(optimizer, str) or optimizer.lower() not in classes:
-        raise ValueError(_unknown("optimizer", optimizer, sorted(classes)) +
+    if not isinstance(optimizer, str):
+        raise TypeError(f"optimizer must be a Keras optimizer name such as 'adam' or a "
+                        f"keras.optimizers.Optimizer, got {type(optimizer).__name__}")
+    if optimizer.lower() not in classes:
+        raise ValueError(validate.unknown("optimizer", optimizer, sorted(classes)) +
                          " Or pass a keras.optimizers.Optimizer object.")
-    return classes[optimizer.lower()](learning_rate=_positive("learning_rate", learning_rate))
+    return classes[optimizer.lower()](learning_rate=validate.real("learning_rate", learning_rate))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,14 +184,15 @@ def build_model(n_features: int, n_classes: int, init="he_normal", activation="r
     ``keras.utils.set_random_seed(seed)`` is called first, so the weights are reproducible.
     """
     keras = import_keras()
-    n_features, n_classes = _int("n_features", n_features, 1), _int("n_classes", n_classes, 2)
-    depth, width = _int("depth", depth, 0), _int("width", width, 1)
+    n_features = validate.integer("n_features", n_features, low=1)
+    n_classes = validate.integer("n_classes", n_classes, low=2)
+    depth, width = validate.integer("depth", depth, low=0), validate.integer("width", width, low=1)
     activation = _activation(keras, activation)
     output_init = init if output_init is None else output_init
     for given in (init, bias_init, output_init):
         keras_initializer(given)  # fail early, with a clear message
     if seed is not None:  # after the checks above, which may draw from Python's random
-        keras.utils.set_random_seed(_int("seed", seed, 0))
+        keras.utils.set_random_seed(validate.int_seed(seed))
     layers = [keras.Input((n_features,), name="input")]
     layers += [keras.layers.Dense(width, activation=activation, name=f"hidden_{i + 1}",
                                   kernel_initializer=keras_initializer(init),
@@ -308,8 +291,9 @@ def train(data="digits", init="he_normal", activation="relu", depth: int = 1, wi
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be an initlab.data.Dataset or a data set name, "
                         f"got {type(data).__name__}")
-    epochs, batch_size = _int("epochs", epochs, 1), _int("batch_size", batch_size, 1)
-    seed = _int("seed", seed, 0)
+    epochs = validate.integer("epochs", epochs, low=1)
+    batch_size = validate.integer("batch_size", batch_size, low=1)
+    seed = validate.int_seed(seed)
     keras = import_keras()
     import tensorflow as tf
 

@@ -29,7 +29,6 @@ import html
 import io
 import json
 import math
-import numbers
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -37,6 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
+from . import validate
 from .widgets import HTMLPanel, live_bundle, png_data_uri
 
 __all__ = ["TrainingExplorer", "explore_training", "figure", "twin", "label", "INITS",
@@ -202,30 +202,23 @@ def _ranges(values) -> str:
 # ---------------------------------------------------------------------------------------------
 # The live explorer
 
-def _number(name, value, integer):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite {'int' if integer else 'number'} in "
-                         f"{LIMITS[name]}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
 def _settings(messages=None, **params) -> dict:
     """Validate settings: clamp numbers into :data:`LIMITS`, refuse unknown names and choices."""
     messages = [] if messages is None else messages
     out = dict(DEFAULTS)
-    choices = {"init": INITS, "activation": ACTIVATIONS, "optimizer": tuple(OPTIMIZERS),
-               "width": WIDTHS}
+    choices = {"init": INITS, "activation": ACTIVATIONS, "optimizer": tuple(OPTIMIZERS)}
     for key, value in params.items():
         if key not in DEFAULTS:
             raise TypeError(f"unknown setting {key!r}; the explorer has {', '.join(DEFAULTS)}")
         if key in choices:
-            if value not in choices[key]:
-                raise ValueError(f"{key} must be one of {', '.join(map(str, choices[key]))}, "
-                                 f"got {value!r}")
+            value = validate.choice(key, value, choices[key])
+        elif key == "width":
+            if validate.integer("width", value) not in WIDTHS:
+                raise ValueError(f"width must be one of {', '.join(map(str, WIDTHS))}, got {value!r}")
         else:
-            value = _number(key, value, integer=key != "learning_rate")
             lo, hi = LIMITS[key]
+            value = (validate.real(key, value, low=None, what=f"(clamped to [{lo:g}, {hi:g}])")
+                     if key == "learning_rate" else validate.integer(key, value))
             clamped = min(max(value, lo), hi)
             if clamped != value:
                 messages.append(f"{key} {value:g} is outside [{lo:g}, {hi:g}]: clamped to {clamped:g}")

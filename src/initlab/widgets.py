@@ -32,7 +32,7 @@ import PIL.Image
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from . import propagation
+from . import propagation, validate
 
 __all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT", "INITS",
            "LIMITS", "DEFAULTS", "BATCH", "live_bundle"]
@@ -63,7 +63,8 @@ FIX_IT = {
 DEFAULTS = dict(depth=30, width=256, activation="relu", init="glorot_uniform", scale=1.0)
 #: Inputs per simulation: 128 × 256 = 32768 samples per layer estimate each std to about ±0.4 %.
 BATCH = 128
-_BOUNDED_RANGE = {"tanh": (-1.0, 1.0), "scaled_tanh": (-1.7159, 1.7159), "sigmoid": (0.0, 1.0)}
+_BOUNDED_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0),
+                  "scaled_tanh": (-propagation.LECUN_TANH_A, propagation.LECUN_TANH_A)}
 
 
 def _fmt(x: float) -> str:
@@ -264,14 +265,13 @@ def _settings(messages=None, **params):
         if key not in DEFAULTS:
             raise TypeError(f"unknown setting {key!r}; the explorer has {', '.join(DEFAULTS)}")
         if key in LIMITS:
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                    or not math.isfinite(value):
-                raise ValueError(f"{key} must be a finite number in {LIMITS[key]}, got {value!r}")
+            lo, hi = LIMITS[key]
+            value = validate.real(key, value, low=None, what=f"(clamped to [{lo}, {hi}])")
             value = _clamp(key, round(value) if key != "scale" else value, messages)
-        elif key == "activation" and value not in propagation.ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(propagation.ACTIVATIONS)}, got {value!r}")
-        elif key == "init" and value not in INITS:
-            raise ValueError(f"init must be one of {', '.join(INITS)}, got {value!r}")
+        elif key == "activation":
+            value = validate.choice("activation", value, propagation.ACTIVATIONS)
+        elif key == "init":
+            value = validate.choice("init", value, INITS)
         out[key] = value
     return out
 
@@ -289,8 +289,7 @@ class _Engine:
         self._key, self._weights = None, None
 
     def run(self, seed, s) -> tuple[bytes, str, propagation.Simulation]:
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise TypeError(f"seed must be an int >= 0, got {seed!r}")
+        seed = validate.int_seed(seed)
         key = (seed, s["init"], s["depth"], s["width"])
         if key != self._key:  # the weights get their own stream, independent of x and g
             self._weights = propagation.sample_weights([s["width"]] * (s["depth"] + 1), s["init"],
