@@ -410,6 +410,8 @@ def test_hostile_submissions_are_contained(graded):
         assert g.total == total, f"{name}: {g.total} instead of {total}\n{g.feedback()}"
         if note:
             assert note in g.feedback(), f"{name}: no {note!r} in\n{g.feedback()}"
+        if total == 12:                         # a full-marks answer: no test marks it wrong
+            assert "✘" not in g.feedback(), f"{name}:\n{g.feedback()}"
     assert not _leftovers(), f"processes of the submissions outlived their grading: {_leftovers()}"
     feedback = grades["hostile-patches-the-checks"].feedback()
     assert "q7: 0 / 1" in feedback and "swapped" not in feedback and "receptive field" in feedback
