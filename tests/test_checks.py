@@ -206,7 +206,9 @@ def _selu(z, lam=None, alpha=None):
 
 
 def test_selu_exact_moments_are_the_fixed_point():
-    m1, m2, m4 = checks._selu_exact_moments()
+    from initlab.checks.schemes import _selu_exact_moments
+
+    m1, m2, m4 = _selu_exact_moments()
     assert abs(m1) < 1e-12 and abs(m2 - 1) < 1e-12
     z = np.random.default_rng(0).standard_normal(2_000_000)
     assert np.mean(_selu(z) ** 4) == pytest.approx(m4, rel=0.01)

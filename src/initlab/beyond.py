@@ -57,7 +57,7 @@ import numpy as np
 from . import initializers, propagation, validate
 
 __all__ = ["EXTRA", "activate", "derivative", "gaussian_mean", "second_moment_ratio",
-           "moment_gain", "product_singular_values", "LSUVResult", "lsuv", "forward_stds",
+           "second_moment_map", "moment_orbit", "residual_stds", "moment_gain", "product_singular_values", "LSUVResult", "lsuv", "forward_stds",
            "fixed_point_q", "chi1", "correlation_map", "correlation_fixed_point", "depth_scale",
            "critical_sigma_w", "correlation_curve", "simulate_correlation"]
 
@@ -148,6 +148,33 @@ def second_moment_ratio(activation: str, q=1.0) -> float:
     return gaussian_mean(lambda z: activate(activation, z) ** 2, q) / q
 
 
+def second_moment_map(activation: str, q, c=1.0) -> float:
+    r"""One layer of chapter 2's recursion with :math:`\mathrm{Var}(w) = c/\text{fan\_in}`:
+    :math:`q \mapsto c\,E[f(z)^2]`, :math:`z \sim N(0, q)`. Its fixed points are the second
+    moments a deep network keeps; where its slope is below 1 they attract (chapters 5 and 7).
+
+    >>> round(second_moment_map("relu", 2.0, c=2.0), 12)     # He for ReLU: q = 2 stays 2
+    2.0
+    """
+    name = _name(activation)
+    return float(c) * gaussian_mean(lambda z: activate(name, z) ** 2, q)
+
+
+def moment_orbit(activation: str, q0=1.0, depth=40, c=1.0) -> np.ndarray:
+    r"""The second moments :math:`q_0, q_1, \dots, q_{depth}` of a deep network under
+    :func:`second_moment_map`, starting from ``q0``; ``c`` is :math:`g^2` for a gain g.
+
+    >>> orbit = moment_orbit("tanh", 1.0, depth=50)         # LeCun's 1/fan_in: tanh fades
+    >>> bool(orbit[-1] < 0.05)
+    True
+    """
+    depth = validate.integer("depth", depth, low=0)
+    q = [_check_q(q0)]
+    for _ in range(depth):
+        q.append(second_moment_map(activation, q[-1], c))
+    return np.array(q)
+
+
 def moment_gain(activation: str, q=1.0) -> float:
     r"""The gain g with :math:`g^2\,E[f(z)^2] = E[z^2] = q`: weights with
     :math:`\mathrm{Var}(w) = g^2/\text{fan\_in}` keep :math:`E[z^2] = q` from layer to layer.
@@ -186,6 +213,33 @@ def product_singular_values(depth: int = 50, n: int = 256, kind: str = "orthogon
 def _standardize(z):
     """Batch normalization without its affine part: each unit to mean 0, variance 1 over the batch."""
     return (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + 1e-5)
+
+
+def residual_stds(depth=50, n=256, init="he_normal", branch_scale=1.0, normalize=False,
+                  plain=False, batch=256, seed=0) -> np.ndarray:
+    r"""The std of :math:`x_l` over ``depth`` residual blocks :math:`x_{l+1} = x_l + W_l\,
+    \mathrm{ReLU}(u_l)`, float64, from a N(0, 1) batch. :math:`u_l = x_l`, or :math:`x_l`
+    standardized per unit over the batch with ``normalize=True`` (a normalization layer in the
+    branch); ``branch_scale`` multiplies every :math:`W_l` (:math:`1/\sqrt{depth}` keeps the sum
+    bounded); ``plain=True`` drops the skip: :math:`x_{l+1} = W_l\,\mathrm{ReLU}(x_l)`.
+
+    With He's :math:`W_l` each branch adds about :math:`E[x_l^2]`, so the variance doubles per
+    block: the residual stream grows as :math:`2^l` without a remedy (chapter 7).
+
+    >>> stds = residual_stds(depth=10, n=64)
+    >>> bool(2**4 < (stds[-1] / stds[0]) ** 2 < 2**14)       # about 2^9 over 9 blocks
+    True
+    """
+    rng = validate.rng(seed)
+    init = initializers.get(init)
+    h, stds = rng.standard_normal((validate.integer("batch", batch, low=2), validate.integer("n", n, low=1))), []
+    for _ in range(validate.integer("depth", depth, low=1)):
+        W = branch_scale * init((n, n), seed=rng, dtype="float64")
+        u = (h - h.mean(axis=0)) / h.std(axis=0) if normalize else h
+        f = np.maximum(u, 0) @ W
+        h = f if plain else h + f
+        stds.append(h.std())
+    return np.array(stds)
 
 
 def forward_stds(weights, x, activation: str, batchnorm: bool = False) -> np.ndarray:

@@ -1,0 +1,118 @@
+"""The core every exercise check shares: :class:`Feedback` and the comparison helpers.
+
+A check returns a :class:`Feedback`; :func:`compare` tries a student's function on many inputs and
+names a known mistake when the answer matches one. The student's code may raise anything, return
+anything or nothing: these helpers turn every such case into a message, never an exception.
+
+>>> compare(lambda n: 2 / n, [(10,), (300,)], lambda n: 2 / n, [], "He variance")
+✔ correct on all 2 test inputs.
+>>> compare(lambda n: 1 / n, [(10,)], lambda n: 2 / n, [(lambda n: 1 / n, "that is LeCun's.")], "He variance")
+✘ for 10 you returned 0.1, the He variance is 0.2 (0.5× the right value): that is LeCun's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+
+import numpy as np
+
+__all__ = ["Feedback", "Z", "ok", "fail", "call_student", "number", "close", "compare", "args_text"]
+
+Z = 5.0  # tolerance in standard errors: P(|N(0,1)| > 5) = 5.7e-7
+
+
+@dataclasses.dataclass(frozen=True)
+class Feedback:
+    """The result of a check: ``passed`` and a message for the student."""
+
+    passed: bool
+    message: str
+
+    def __bool__(self):
+        return self.passed
+
+    def __repr__(self):
+        return ("✔ " if self.passed else "✘ ") + self.message
+
+    def _repr_html_(self):
+        colour, mark = ("#1a7f37", "✔") if self.passed else ("#b42318", "✘")
+        return (f'<div style="border-left:4px solid {colour};padding:4px 10px;margin:4px 0">'
+                f'<b style="color:{colour}">{mark}</b> {html.escape(self.message)}</div>')
+
+    def assert_passed(self):
+        """Raise AssertionError with the message unless passed (for autograder tests)."""
+        if not self.passed:
+            raise AssertionError(self.message)
+
+
+def ok(message) -> Feedback:
+    """A passed check."""
+    return Feedback(True, message)
+
+
+def fail(message) -> Feedback:
+    """A failed check, with the message for the student."""
+    return Feedback(False, message)
+
+
+def call_student(student, *args):
+    """Call the student's function; return (value, None) or (None, Feedback)."""
+    if not callable(student):
+        return None, fail(f"expected a function, got {type(student).__name__}")
+    try:
+        return student(*args), None
+    except Exception as error:  # the student's code may raise anything: report it, don't crash
+        args_text = ", ".join(map(repr, args))
+        return None, fail(f"your function raised {type(error).__name__}: {error} "
+                           f"(called with {args_text})")
+
+
+def number(value, what):
+    """``(float, None)`` for one finite number (a 0-d array counts), else ``(None, Feedback)``."""
+    if value is None:
+        return None, fail(f"{what} is None: did you forget to `return` the result?")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            and not (isinstance(value, np.ndarray) and value.shape == ()):
+        return None, fail(f"{what} must be a single number, got {type(value).__name__} {value!r:.80}")
+    value = float(value)
+    if not math.isfinite(value):
+        return None, fail(f"{what} is {value}; it must be a finite number")
+    return value, None
+
+
+def close(a, b, rtol=1e-6) -> bool:
+    """Equal to a relative ``rtol`` (and an absolute 1e-12 near 0)."""
+    return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12)
+
+
+def compare(student, cases, expected, mistakes, what, rtol=1e-6):
+    """Compare ``student(*case)`` with ``expected(*case)`` on every case; name a known mistake."""
+    for case in cases:
+        got, bad = call_student(student, *case)
+        if bad is not None:
+            return bad
+        got, bad = number(got, f"the value returned for {args_text(case)}")
+        if bad is not None:
+            return bad
+        want = expected(*case)
+        if close(got, want, rtol):
+            continue
+        ratio = f" ({got / want:.3g}× the right value)" if want else ""
+        start = f"for {args_text(case)} you returned {got:.6g}, the {what} is {want:.6g}{ratio}"
+        for wrong, hint in mistakes:
+            try:
+                if close(got, wrong(*case), rtol):
+                    return fail(f"{start}: {hint}")
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue
+        return fail(start + ".")
+    return ok(f"correct on all {len(cases)} test inputs.")
+
+
+def args_text(case) -> str:
+    """The arguments of a test case as the student would type them."""
+    return ", ".join(repr(tuple(c)) if isinstance(c, (tuple, list)) else repr(c) for c in case)
+
+

@@ -1,0 +1,186 @@
+"""Checks for chapters 3–5, the named schemes: Glorot's uniform factor, He's leaky gain, and
+SELU's fixed point and weight scale.
+
+>>> import math
+>>> check_leaky_gain(lambda a: math.sqrt(2 / (1 + a * a)))
+✔ correct on all 7 test inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import initializers
+from ..propagation import SELU_ALPHA, SELU_LAMBDA, predict_variance
+from .feedback import Z, Feedback, compare, fail, number, ok
+
+__all__ = ["check_uniform_variance_factor", "check_leaky_gain", "check_selu_fixed_point", "check_selu_scale",
+           "selu_scale_tolerance"]
+
+
+def check_uniform_variance_factor(student) -> Feedback:
+    """Check ``student(fan_in, limit)``: the factor by which a linear layer with ``fan_in`` inputs
+    and U[−limit, limit] weights multiplies the variance of its (zero-mean) input, fan_in·limit²/3.
+
+    For Glorot & Bengio (2010)'s "standard" limit 1/√fan_in it is 1/3 at every width (their
+    n·Var W = 1/3); the cases include that limit and arbitrary ones.
+    """
+    rng = np.random.default_rng(6)
+    cases = [(n, 1 / math.sqrt(n)) for n in (10, 256, 1000)]
+    cases += [(int(rng.integers(5, 2000)), float(rng.uniform(0.01, 0.5))) for _ in range(5)]
+    return compare(student, cases, lambda n, L: n * L * L / 3, [
+        (lambda n, L: n * L * L, "the variance of U[−L, L] is L²/3, not L²: you forgot the /3."),
+        (lambda n, L: math.sqrt(n / 3) * L, "that is the factor on the std; the variance factor is its "
+         "square, fan_in·L²/3."),
+        (lambda n, L: L * L / 3, "that is Var w alone: each output sums fan_in products w·x, and their "
+         "variances add, so multiply by fan_in."),
+        (lambda n, L: n * L * L / 12, "U[−L, L] has width 2L, so its variance is (2L)²/12 = L²/3, not L²/12."),
+        (lambda n, L: n * L / 3, "square the limit: Var w = L²/3."),
+        (lambda n, L: 3 / (n * L * L), "you inverted the factor: it is fan_in·Var w = fan_in·L²/3."),
+    ], "variance factor", rtol=1e-4)
+
+
+def check_leaky_gain(student) -> Feedback:
+    """Check ``student(a)``: the gain of a leaky ReLU with negative slope a, √(2/(1 + a²))."""
+    cases = [(a,) for a in (0.0, 0.01, 0.1, 0.2, 0.5, 1.0, 3.0)]
+    return compare(student, cases, lambda a: math.sqrt(2 / (1 + a * a)), [
+        (lambda a: 2 / (1 + a * a), "that is g², the variance factor; the gain is its square root."),
+        (lambda a: math.sqrt(2 / (1 + a)), "the negative side contributes a²·½E[z²], so it is 1 + a², not 1 + a."),
+        (lambda a: math.sqrt(2), "that is the ReLU gain; the slope a gives back part of the negative half."),
+        (lambda a: math.sqrt(1 + a * a), "E[f(z)²] = ½(1 + a²)E[z²], so g² = 2/(1 + a²): you inverted it."),
+    ], "gain", rtol=1e-6)
+
+
+def _selu_exact_moments():
+    """(E[selu(z)], E[selu(z)²], E[selu(z)⁴]) for z ~ N(0, 1), in closed form (Klambauer et al.
+    2017): with Φ the normal cdf, E[z; z>0] = 1/√(2π), E[e^z; z≤0] = e^{1/2}Φ(−1),
+    E[e^{2z}; z≤0] = e²Φ(−2), E[e^{kz}; z≤0] = e^{k²/2}Φ(−k)."""
+    a, lam = SELU_ALPHA, SELU_LAMBDA
+    phi = lambda x: 0.5 * math.erfc(-x / math.sqrt(2))
+    ek = lambda k: math.exp(k * k / 2) * phi(-k)            # E[e^{kz}; z <= 0]
+    # E[(e^z − 1)^m; z <= 0] by the binomial theorem
+    neg = lambda m: sum(math.comb(m, j) * (-1) ** (m - j) * (ek(j) if j else 0.5) for j in range(m + 1))
+    pos = {1: 1 / math.sqrt(2 * math.pi), 2: 0.5, 4: 1.5}   # E[z^m; z > 0]
+    return tuple(lam ** m * (pos[m] + a ** m * neg(m)) for m in (1, 2, 4))
+
+
+def check_selu_fixed_point(answer) -> Feedback:
+    """Check ``answer = (E[selu(z)], E[selu(z)²])`` for z ~ N(0, 1): SELU's fixed point (0, 1).
+
+    Klambauer et al. (2017) chose α and λ so that a unit-variance Gaussian input gives an output
+    of mean 0 and second moment 1. A Monte-Carlo estimate from 10⁶ samples is accepted: the
+    tolerance is five standard errors at n = 10⁶ (std of selu(z) = 1, of selu(z)² ≈ 1.23), i.e.
+    ±0.005 on the mean and ±0.0062 on the second moment.
+    """
+    if answer is None:
+        return fail("your answer is None: estimate the pair (E[selu(z)], E[selu(z)²]) from samples "
+                     "z ~ N(0, 1) and pass it in.")
+    try:
+        mean, second = (float(v) for v in answer)
+    except (TypeError, ValueError):
+        return fail("answer with a pair of numbers: (E[selu(z)], E[selu(z)²]) for z ~ N(0, 1)")
+    if not (math.isfinite(mean) and math.isfinite(second)):
+        return fail(f"your estimates ({mean}, {second}) are not finite numbers.")
+    m1, m2, m4 = _selu_exact_moments()
+    n = 10**6
+    tol_mean, tol_second = Z * math.sqrt((m2 - m1 * m1) / n), Z * math.sqrt((m4 - m2 * m2) / n)
+    start = f"you found E[selu(z)] = {mean:.4g}, E[selu(z)²] = {second:.4g}"
+    # Values produced by typical mistakes (computed with 4·10⁶ samples; closed form where easy).
+    mistakes = [
+        ((0.1603, 0.6447), "that is ELU (α = λ = 1), not SELU: use α ≈ 1.6733 and λ ≈ 1.0507."),
+        ((0.0, 1 / SELU_LAMBDA**2), "you left out the factor λ ≈ 1.0507 that multiplies both branches."),
+        ((0.0200, 0.9574), "λ multiplies the negative branch too: selu(z) = λ·α(e^z − 1) for z ≤ 0."),
+        ((0.2480, 1.8472), "α and λ are swapped: α ≈ 1.6733 is inside the negative branch, λ ≈ 1.0507 outside."),
+        ((0.8793, 1.0720), "the negative branch is λα(e^z − 1), not λα·e^z: it must be 0 at z = 0."),
+        ((0.5253, 0.3680), "z must be a standard normal (rng.standard_normal), not uniform on [0, 1)."),
+        ((0.0893, 1.7219), "z must have variance 1, not 2: the fixed point is for unit-variance inputs."),
+        ((0.3989, 0.5), "that is ReLU: SELU keeps a negative branch λα(e^z − 1)."),
+    ]
+    for (wm, ws), hint in mistakes:
+        if abs(mean - wm) <= 3 * tol_mean and abs(second - ws) <= 3 * tol_second:
+            return fail(f"{start}: {hint}")
+    if abs(mean - m1) > tol_mean:
+        return fail(f"{start}; E[selu(z)] should be 0 (within ±{tol_mean:.2g} for 10⁶ samples). "
+                     f"Check the formula of selu and that z ~ N(0, 1).")
+    if abs(second - m2) > tol_second:
+        return fail(f"{start}; E[selu(z)²] should be 1 (within ±{tol_second:.2g} for 10⁶ samples). "
+                     f"Check the formula of selu, that z ~ N(0, 1), and use at least 10⁶ samples.")
+    return ok(f"{start}: mean 0 and second moment 1 (so variance 1 too), the fixed point the "
+               f"constants α and λ were solved for.")
+
+
+_SELU_SCALE_DEPTH, _SELU_SCALE_WIDTH, _SELU_SCALE_BAND = 100, 512, (0.9, 1.1)
+
+
+def _selu_variance_at_depth(scale):
+    p = predict_variance(_SELU_SCALE_DEPTH, _SELU_SCALE_WIDTH, "selu", "lecun_normal", scale=scale)
+    return float(p.act_std[-1] ** 2)
+
+
+_SELU_SCALE_CACHE = []
+
+
+def selu_scale_tolerance() -> tuple[float, float]:
+    """The multipliers s on ``lecun_normal`` weights (Var w = s²/n) for which the mean-field theory
+    puts the activation variance of a 100-layer SELU network (width 512) within ±10 % of 1.
+
+    Found by bisection on :func:`initlab.propagation.predict_variance`; about (0.985, 1.013).
+    The band is narrow because the fixed point moves fast with s: the map q ↦ s²·E[selu(z)²] has
+    slope ≈ 0.78 at q = 1, so a change ε in s² moves the fixed point by ≈ ε/(1 − 0.78).
+    """
+    def solve(target, lo, hi):
+        for _ in range(32):
+            mid = (lo + hi) / 2
+            if (_selu_variance_at_depth(mid) < target) == (lo < hi):
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+    if not _SELU_SCALE_CACHE:
+        _SELU_SCALE_CACHE.append((solve(_SELU_SCALE_BAND[0], 0.8, 1.0), solve(_SELU_SCALE_BAND[1], 1.0, 1.2)))
+    return _SELU_SCALE_CACHE[0]
+
+
+def check_selu_scale(answer) -> Feedback:
+    """Check ``answer``: the multiplier s on ``lecun_normal`` weights that keeps a 100-layer SELU
+    network (width 512) at activation variance 1. Exact answer: s = 1, i.e. Var w = 1/n.
+
+    Accepted: any s in :func:`selu_scale_tolerance`, where the theory's variance at layer 100 is
+    within ±10 % of 1 (a grid search by simulation lands well inside it). Known wrong answers get
+    their own hint: He's √2, PyTorch's gain("selu") = 3/4, √0.5, λ, 1/λ and the tanh gain 5/3.
+    """
+    if answer is None:
+        return fail("your answer is None: replace it with the scale you found (a number).")
+    s, bad = number(answer, "your answer")
+    if bad is not None:
+        return bad
+    if s <= 0:
+        return fail(f"the scale must be a positive multiplier on the weights, got {s:g}.")
+    lo, hi = selu_scale_tolerance()
+    if lo <= s <= hi:
+        near = "" if abs(s - 1) < 1e-9 else (f" (accepted: [{lo:.3f}, {hi:.3f}] keeps the variance "
+                                              f"within ±10 % of 1; the exact answer is s = 1)")
+        return ok(f"s = {s:.4g} keeps the variance at 1{near}: Var w = 1/fan_in, i.e. lecun_normal, "
+                   f"the init for which α and λ were solved.")
+    var = _selu_variance_at_depth(s)
+    start = f"with s = {s:.4g} (Var w = {s * s:.3g}/n) the theory gives variance {var:.3g} at layer 100"
+    if s < 0.1:
+        return fail(f"{start}. Answer with the multiplier on lecun_normal's weights (1 means "
+                     f"lecun_normal unchanged), not with a variance or a std such as 1/√n.")
+    hints = [
+        (initializers.gain("relu"), "√2 is He's factor (Var w = 2/n) for ReLU, which zeroes half of its input. "
+                       "SELU keeps both halves: its variance grows by ≈ λ² ≈ 1.10 per layer."),
+        (0.75, "3/4 is PyTorch's gain('selu'): it trades the fixed point for steadier gradients in "
+               "rectangular layers. Self-normalization needs gain 1 (nonlinearity='linear')."),
+        (math.sqrt(0.5), "Var w = 0.5/n is too small: the variance collapses to a tiny fixed point."),
+        (SELU_LAMBDA, "λ ≈ 1.0507 is already inside selu; the weights need no extra factor."),
+        (1 / SELU_LAMBDA, "λ ≈ 1.0507 is part of selu's design, not something to divide out."),
+        (initializers.gain("tanh"), "5/3 is PyTorch's gain for tanh, not for SELU."),
+    ]
+    for value, hint in hints:
+        if abs(s - value) <= 0.01 * value:
+            return fail(f"{start}: {hint}")
+    direction = "too large: the variance settles above 1" if s > hi else "too small: the variance settles below 1"
+    return fail(f"{start}, {direction}. Try predict_variance or simulate over a few scales.")
