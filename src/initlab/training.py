@@ -42,7 +42,7 @@ from . import initializers, validate
 from .data import Dataset, load
 from .quiet_keras import import_keras
 
-__all__ = ["TrainingRun", "train", "build_model", "keras_initializer", "import_keras"]
+__all__ = ["TrainingRun", "train", "build_model", "keras_initializer", "import_keras", "bn_relu"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +243,18 @@ class TrainingRun:
         """Test accuracy after the last epoch."""
         return self.history["val_accuracy"][-1]
 
+    def epochs_to(self, target: float) -> int | None:
+        """The first epoch (counting from 1) whose test accuracy reaches ``target``; None if no
+        epoch does. Chapter 7 compares initializers by it.
+
+        >>> run = TrainingRun({"val_accuracy": [0.5, 0.92, 0.95]}, 2.3, 2.3, None, None, 1.0, {}, None)
+        >>> run.epochs_to(0.9), run.epochs_to(0.99)
+        (2, None)
+        """
+        target = validate.real("target", target, high=1)
+        hits = [e for e, a in enumerate(self.history["val_accuracy"], start=1) if a >= target]
+        return hits[0] if hits else None
+
 
 def _kernels(model):
     return [layer.kernel for layer in model.layers]
@@ -382,3 +394,22 @@ def _learning_rate(opt):
         return float(opt.learning_rate)
     except (TypeError, ValueError):  # a schedule
         return opt.learning_rate
+
+
+def bn_relu(z):
+    """ReLU after standardizing each unit over the batch: batch normalization (Ioffe & Szegedy
+    2015) without its learned scale and shift, ε = 1e-3 as in Keras. Pass it as the
+    ``activation`` of :func:`train` to see what normalization does to a badly scaled init
+    (chapter 7).
+
+    >>> keras = import_keras()
+    >>> import numpy as np
+    >>> out = keras.ops.convert_to_numpy(bn_relu(np.array([[1.0], [3.0]], dtype="float32")))
+    >>> [round(float(v), 2) for v in out.ravel()]      # (1, 3) -> (-1, 1) -> ReLU
+    [0.0, 1.0]
+    """
+    import tensorflow as tf        # Keras' backend: loaded, and quiet, once import_keras has run
+
+    import_keras()
+    mean, var = tf.nn.moments(z, axes=[0], keepdims=True)
+    return tf.nn.relu((z - mean) * tf.math.rsqrt(var + 1e-3))
