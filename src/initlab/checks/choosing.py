@@ -116,58 +116,83 @@ def check_choice(answer, activation, slope=None) -> Feedback:
         return bad
     scheme, mode, g = parsed
     modes, gains, summary = _choice_targets(activation, slope)
-    near = lambda a, b: abs(a / b - 1) <= 0.0125                       # noqa: E731
     for want, note in gains:
-        if near(g, want) and mode in modes:
+        if _near(g, want) and mode in modes:
             label = {"glorot": "Glorot", "lecun": "LeCun", "he": "He"}[scheme]
-            if scheme == "he" and near(g, 1.0):
+            if scheme == "he" and _near(g, 1.0):
                 note += " With gain 1 that is LeCun's variance; He's scheme is the gain-√2 family."
             return ok(f"right: {label}, {mode}, gain {g:.4g} for {activation}.{note} Table: {summary}.")
     start = f"for {activation}: {summary}; you gave {scheme}, {mode}, gain {g:.4g}"
-    relu_like = activation in ("relu", "leaky_relu", "prelu", "gelu", "swish")
-    if any(near(g, w * w) and not near(w, 1.0) for w, _ in gains):
-        return fail(f"{start}: that gain is g², the `scale` of VarianceScaling; the gain is its square root.")
-    if relu_like and mode == "fan_avg":
-        return fail(f"{start}: fan_avg is Glorot's compromise; ReLU-like layers use fan_in (or fan_out): "
-                     f"each layer's factor is then exactly 1 and the rest telescopes (chapter 4).")
-    if activation == "selu":
-        if mode != "fan_in":
-            return fail(f"{start}: SELU's fixed point (mean 0, variance 1) needs Var w = 1/fan_in exactly; "
-                         f"fan_avg and fan_out agree with it only for square layers (chapter 5).")
-        if near(g, 0.75):
-            return fail(f"{start}: 3/4 is PyTorch's calculate_gain('selu'), which gives up the self-normalizing "
-                         f"fixed point; a SELU network needs gain 1, lecun_normal (chapter 5).")
-        if near(g, math.sqrt(2)):
-            return fail(f"{start}: He's variance multiplies E[z²] by about λ² ≈ 1.1 per SELU layer: the signal "
-                         f"explodes (chapter 5). SELU needs gain 1.")
-    if activation in ("relu", "leaky_relu", "prelu"):
-        if near(g, 1.0):
-            return fail(f"{start}: gain 1 (Glorot/LeCun) loses a factor √2 of std at every ReLU layer, "
-                         f"2^-14.5 over 30 layers (chapter 4); the rectifier needs √(2/(1 + a²)).")
-        if near(g, math.sqrt(2)) and activation != "relu":
-            return fail(f"{start}: √2 is plain ReLU's gain; with negative slope a = {slope:g} the negative half "
-                         f"keeps a² of its second moment, so g = √(2/(1 + a²)) = {gains[0][0]:.4f}.")
-    if activation in ("gelu", "swish") and near(g, 1.0):
-        return fail(f"{start}: with gain 1 each layer multiplies E[z²] by E[{activation}(z)²]/E[z²] = "
-                     f"{1 / gains[1][0] ** 2:.3f} (for z ~ N(0, 1)): the signal shrinks. Use √2 or "
-                     f"{gains[1][0]:.3f}.")
-    if activation in ("linear", "tanh", "softsign", "sigmoid"):
-        if mode == "fan_out":
-            return fail(f"{start}: for this activation the table gives Glorot (fan_avg) or LeCun (fan_in).")
-        if near(g, math.sqrt(2)):
-            extra = ""
-            if activation == "tanh":
-                extra = (f" For tanh it puts the network in the chaotic phase (χ₁ = {beyond.chi1(math.sqrt(2)):.2f} "
-                         f"> 1 with zero biases), where nearby inputs decorrelate and gradients grow with depth.")
-            return fail(f"{start}: √2 is for rectifiers, which zero half their input; an activation with "
-                         f"f'(0) = 1 passes E[z²] on, so gain 1.{extra}")
-        if activation == "sigmoid" and near(g, 4.0):
-            return fail(f"{start}: 4 = 1/f'(0) would hold for a zero-mean activation in its linear regime, but "
-                         f"the sigmoid's mean 1/2 dominates E[σ(z)²] and gain 4 saturates it. Use gain 1 "
-                         f"(and prefer tanh in hidden layers).")
-    if mode not in modes:
-        return fail(f"{start}: the mode should be {' or '.join(modes)}.")
-    return fail(start + ".")
+    hint = _choice_hint(activation, mode, g, modes, gains, slope)
+    return fail(f"{start}: {hint}" if hint else start + ".")
+
+
+def _near(a, b) -> bool:
+    return abs(a / b - 1) <= 0.0125
+
+
+def _choice_hint(activation, mode, g, modes, gains, slope) -> str | None:
+    """What is wrong with a rejected (mode, gain), in the words of the chapter it comes from."""
+    if any(_near(g, w * w) and not _near(w, 1.0) for w, _ in gains):
+        return "that gain is g², the `scale` of VarianceScaling; the gain is its square root."
+    if activation in ("relu", "leaky_relu", "prelu", "gelu", "swish") and mode == "fan_avg":
+        return ("fan_avg is Glorot's compromise; ReLU-like layers use fan_in (or fan_out): each layer's "
+                "factor is then exactly 1 and the rest telescopes (chapter 4).")
+    family = (_selu_hint if activation == "selu" else
+              _rectifier_hint if activation in ("relu", "leaky_relu", "prelu") else
+              _smooth_rectifier_hint if activation in ("gelu", "swish") else _symmetric_hint)
+    hint = family(activation, mode, g, gains, slope)
+    if hint is None and mode not in modes:
+        hint = f"the mode should be {' or '.join(modes)}."
+    return hint
+
+
+def _selu_hint(activation, mode, g, gains, slope):
+    if mode != "fan_in":
+        return ("SELU's fixed point (mean 0, variance 1) needs Var w = 1/fan_in exactly; fan_avg and "
+                "fan_out agree with it only for square layers (chapter 5).")
+    if _near(g, 0.75):
+        return ("3/4 is PyTorch's calculate_gain('selu'), which gives up the self-normalizing fixed point; "
+                "a SELU network needs gain 1, lecun_normal (chapter 5).")
+    if _near(g, initializers.gain("relu")):
+        return ("He's variance multiplies E[z²] by about λ² ≈ 1.1 per SELU layer: the signal explodes "
+                "(chapter 5). SELU needs gain 1.")
+    return None
+
+
+def _rectifier_hint(activation, mode, g, gains, slope):
+    if _near(g, 1.0):
+        return ("gain 1 (Glorot/LeCun) loses a factor √2 of std at every ReLU layer, 2^-14.5 over 30 layers "
+                "(chapter 4); the rectifier needs √(2/(1 + a²)).")
+    if _near(g, initializers.gain("relu")) and activation != "relu":
+        return (f"√2 is plain ReLU's gain; with negative slope a = {slope:g} the negative half keeps a² of "
+                f"its second moment, so g = √(2/(1 + a²)) = {gains[0][0]:.4f}.")
+    return None
+
+
+def _smooth_rectifier_hint(activation, mode, g, gains, slope):
+    if _near(g, 1.0):
+        return (f"with gain 1 each layer multiplies E[z²] by E[{activation}(z)²]/E[z²] = "
+                f"{1 / gains[1][0] ** 2:.3f} (for z ~ N(0, 1)): the signal shrinks. Use √2 or {gains[1][0]:.3f}.")
+    return None
+
+
+def _symmetric_hint(activation, mode, g, gains, slope):
+    if mode == "fan_out":
+        return "for this activation the table gives Glorot (fan_avg) or LeCun (fan_in)."
+    if _near(g, initializers.gain("relu")):
+        extra = ""
+        if activation == "tanh":
+            extra = (f" For tanh it puts the network in the chaotic phase (χ₁ = "
+                     f"{beyond.chi1(initializers.gain('relu')):.2f} > 1 with zero biases), where nearby "
+                     f"inputs decorrelate and gradients grow with depth.")
+        return ("√2 is for rectifiers, which zero half their input; an activation with f'(0) = 1 passes "
+                f"E[z²] on, so gain 1.{extra}")
+    if activation == "sigmoid" and _near(g, 4.0):
+        return ("4 = 1/f'(0) would hold for a zero-mean activation in its linear regime, but the sigmoid's "
+                "mean 1/2 dominates E[σ(z)²] and gain 4 saturates it. Use gain 1 (and prefer tanh in hidden "
+                "layers).")
+    return None
 
 
 def check_edge_of_chaos(answer, sigma_b=0.3) -> Feedback:
