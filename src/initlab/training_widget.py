@@ -115,21 +115,10 @@ def figure(runs, labels=None, title=None, dpi=80) -> bytes:
     for run, lab in zip(runs, labels):
         colour, first = colours[lab], lab not in seen
         seen.add(lab)
-        h = run.history
-        epochs = np.arange(len(h["loss"]) + 1)
-        loss = np.array([run.initial_loss] + list(h["loss"]), dtype=float)
-        loss_ax.plot(epochs, np.where(loss > 0, loss, np.nan), "o-", ms=2.5, lw=1.2, color=colour,
-                     label=lab if first else None)
-        acc_ax.plot(epochs[1:], h["val_accuracy"], "o-", ms=2.5, lw=1.2, color=colour,
-                    label=lab if first else None)
-        g = np.asarray(run.grad_norms, dtype=float)
-        layers = np.arange(1, len(g) + 1)
-        positive = np.isfinite(g) & (g > 0)
-        grad_ax.plot(layers[positive], g[positive], "o-", ms=2.5, lw=1.2, color=colour,
-                     label=lab if first else None)
-        if not positive.all() and first:
-            zero_notes.append((colour, lab, layers[~positive]))
-        n_layers = max(n_layers, len(g))
+        zero = _plot_run(run, loss_ax, acc_ax, grad_ax, colour, lab if first else None)
+        if zero.size and first:
+            zero_notes.append((colour, lab, zero))
+        n_layers = max(n_layers, len(run.grad_norms))
         chance_loss = run.chance_loss
     if chance_loss is not None:
         loss_ax.axhline(chance_loss, color="k", ls=":", lw=1, label=f"chance, ln {math.exp(chance_loss):.0f}")
@@ -146,13 +135,7 @@ def figure(runs, labels=None, title=None, dpi=80) -> bytes:
     else:
         grad_ax.set_yticks([])
     grad_ax.set_xlim(0.5, n_layers + 0.5)
-    several = len(colours) > 1
-    for i, (colour, lab, zero) in enumerate(zero_notes[:4]):
-        text = (f"exactly 0 at layer{'s' if len(zero) > 1 else ''} {_ranges(zero)}"
-                + (f"\n({lab})" if several else ""))
-        grad_ax.text(0.5, 0.04 + 0.17 * i, text, transform=grad_ax.transAxes, fontsize=8,
-                     color=colour, ha="center", va="bottom",
-                     bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+    _note_zero_gradients(grad_ax, zero_notes, several=len(colours) > 1)
     for ax in (loss_ax, acc_ax, grad_ax):
         ax.spines[["top", "right"]].set_visible(False)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -164,6 +147,32 @@ def figure(runs, labels=None, title=None, dpi=80) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", pil_kwargs={"compress_level": 6})
     return buf.getvalue()
+
+
+def _plot_run(run, loss_ax, acc_ax, grad_ax, colour, legend) -> np.ndarray:
+    """One run's loss, test accuracy and step-0 gradient norms; returns the layers whose
+    gradient is exactly 0 (not drawable on a log axis)."""
+    h = run.history
+    epochs = np.arange(len(h["loss"]) + 1)
+    loss = np.array([run.initial_loss] + list(h["loss"]), dtype=float)
+    style = dict(ms=2.5, lw=1.2, color=colour, label=legend)
+    loss_ax.plot(epochs, np.where(loss > 0, loss, np.nan), "o-", **style)
+    acc_ax.plot(epochs[1:], h["val_accuracy"], "o-", **style)
+    g = np.asarray(run.grad_norms, dtype=float)
+    layers = np.arange(1, len(g) + 1)
+    positive = np.isfinite(g) & (g > 0)
+    grad_ax.plot(layers[positive], g[positive], "o-", **style)
+    return layers[~positive]
+
+
+def _note_zero_gradients(grad_ax, zero_notes, several) -> None:
+    """Say in the gradient panel which layers of which run had a gradient of exactly 0."""
+    for i, (colour, lab, zero) in enumerate(zero_notes[:4]):
+        text = (f"exactly 0 at layer{'s' if len(zero) > 1 else ''} {_ranges(zero)}"
+                + (f"\n({lab})" if several else ""))
+        grad_ax.text(0.5, 0.04 + 0.17 * i, text, transform=grad_ax.transAxes, fontsize=8,
+                     color=colour, ha="center", va="bottom",
+                     bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
 
 
 def _tick(value, _=None) -> str:
