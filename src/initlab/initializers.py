@@ -72,6 +72,15 @@ def compute_fans(shape) -> tuple[int, int]:
     ``fan_in`` counts the inputs that feed one output unit, ``fan_out`` the outputs one input unit
     feeds. Example: a 3×3 conv from 64 to 128 channels has ``compute_fans((3, 3, 64, 128)) ==
     (576, 1152)``.
+
+    Examples
+    --------
+    >>> compute_fans((300, 200))
+    (300, 200)
+    >>> compute_fans((3, 3, 64, 128))
+    (576, 1152)
+    >>> compute_fans((10,)), compute_fans(())
+    ((10, 10), (1, 1))
     """
     shape = validate.shape(shape)
     if len(shape) == 0:
@@ -112,6 +121,18 @@ def gain(activation: str, param=None) -> float:
     for exactly that weight variance. PyTorch's 3/4 is an empirical compromise: it was picked to
     keep gradient norms steadier in rectangular layers, giving up the fixed point. For a SELU net
     use ``lecun_normal`` (or ``gain("linear")``), not ``gain("selu")``.
+
+    Examples
+    --------
+    >>> import math
+    >>> gain("relu") == math.sqrt(2), gain("tanh") == 5 / 3
+    (True, True)
+    >>> round(gain("leaky_relu", 0.2), 4)                 # √(2 / (1 + 0.2²))
+    1.3868
+    >>> gain("relu6")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown activation 'relu6'. Did you mean 'relu'? Valid: linear, sigmoid, tanh, relu, leaky_relu, selu.
     """
     if not isinstance(activation, str):
         raise TypeError(f"activation must be a string, one of {', '.join(_GAINS)}; "
@@ -136,6 +157,26 @@ class Initializer:
 
     ``dtype`` is float16, float32 or float64 (None means float32, as in Keras); a draw that
     overflows it raises ``ValueError`` instead of returning inf.
+
+    Examples
+    --------
+    Every initializer is called the same way and knows the std it targets:
+
+    >>> from initlab.initializers import he_normal
+    >>> init = he_normal()
+    >>> w = init((300, 200), seed=0)
+    >>> w.shape, w.dtype
+    ((300, 200), dtype('float32'))
+    >>> round(init.std((300, 200)), 4), round(float(w.std()), 3)
+    (0.0816, 0.082)
+
+    A draw too large for the dtype is an error, not a silent inf:
+
+    >>> from initlab.initializers import RandomNormal
+    >>> RandomNormal(stddev=1e6)((4, 4), seed=0, dtype="float16")
+    Traceback (most recent call last):
+    ...
+    ValueError: random_normal overflows float16 for shape (4, 4): use smaller parameters or a wider dtype
     """
 
     name = "initializer"
@@ -187,6 +228,15 @@ class Constant(Initializer):
 
     Any constant, zero or not, gives every unit of a layer the same weights, so the units compute
     the same thing and receive the same gradient: symmetry is never broken (chapter 1).
+
+    Examples
+    --------
+    >>> from initlab.initializers import Constant
+    >>> Constant(0.5)((2, 3))
+    array([[0.5, 0.5, 0.5],
+           [0.5, 0.5, 0.5]], dtype=float32)
+    >>> Constant(0.5).std((2, 3))
+    0.0
     """
 
     def __init__(self, value=0.0):
@@ -209,7 +259,19 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    """w ~ N(mean, stddev²), whatever the shape. Keras' default stddev is 0.05."""
+    """w ~ N(mean, stddev²), whatever the shape. Keras' default stddev is 0.05.
+
+    Examples
+    --------
+    The std is 0.05 for a 10×10 layer and for a 1000×1000 one alike:
+
+    >>> from initlab.initializers import RandomNormal
+    >>> RandomNormal().std((10, 10)), RandomNormal().std((1000, 1000))
+    (0.05, 0.05)
+    >>> w = RandomNormal(stddev=0.05)((1000, 1000), seed=0)
+    >>> round(float(w.std()), 3)
+    0.05
+    """
 
     def __init__(self, mean=0.0, stddev=0.05):
         self.mean = validate.real("mean", mean, low=None)
@@ -237,6 +299,18 @@ class RandomUniform(Initializer):
     Keras' default is U(−0.05, 0.05). The historical heuristics are presets of it:
     ``numpy_rand`` U[0, 1) (what ``np.random.random`` draws), ``uniform_pm03`` U[−0.3, 0.3] and
     ``uniform_pm1`` U[−1, 1]. None of them looks at the layer size, which is their flaw.
+
+    Examples
+    --------
+    The std of U(−0.05, 0.05) is 0.1/√12:
+
+    >>> import math
+    >>> from initlab.initializers import RandomUniform
+    >>> init = RandomUniform(-0.05, 0.05)
+    >>> math.isclose(init.std((10, 10)), 0.1 / math.sqrt(12))
+    True
+    >>> init.bounds((10, 10))
+    (-0.05, 0.05)
     """
 
     def __init__(self, minval=-0.05, maxval=0.05):
@@ -278,6 +352,16 @@ class TruncatedNormal(Initializer):
 
     The samples' std is therefore 0.8796·stddev, not stddev. Contrast ``VarianceScaling``, which
     divides by 0.8796 first so that its truncated samples have exactly the target std.
+
+    Examples
+    --------
+    >>> from initlab.initializers import TruncatedNormal
+    >>> init = TruncatedNormal(stddev=1.0)
+    >>> round(init.std((100, 100)), 4), init.bounds((100, 100))
+    (0.8796, (-2.0, 2.0))
+    >>> w = init((1000, 1000), seed=0)
+    >>> round(float(w.std()), 2), bool(abs(w).max() <= 2)
+    (0.88, True)
     """
 
     def __init__(self, mean=0.0, stddev=0.05):
@@ -311,6 +395,25 @@ class VarianceScaling(Initializer):
       or ``"uniform"``: how σ becomes samples. All three have exactly std σ.
 
     Example: ``VarianceScaling(2.0, "fan_in", "truncated_normal")`` is ``he_normal``.
+
+    Examples
+    --------
+    He's init for a 300 → 200 layer: σ = √(2 / 300).
+
+    >>> import math
+    >>> from initlab.initializers import VarianceScaling
+    >>> init = VarianceScaling(2.0, "fan_in", "truncated_normal")
+    >>> math.isclose(init.std((300, 200)), math.sqrt(2 / 300))
+    True
+
+    Glorot's fan_avg: σ = √(1 / ((300 + 200) / 2)) = √(2 / 500).
+
+    >>> math.isclose(VarianceScaling(1.0, "fan_avg").std((300, 200)), math.sqrt(2 / 500))
+    True
+    >>> VarianceScaling(mode="fan_sum")
+    Traceback (most recent call last):
+    ...
+    ValueError: ...fan_in, fan_out, fan_avg...
     """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
@@ -360,6 +463,18 @@ class Orthogonal(Initializer):
     as in Keras; the QR factor of a Gaussian matrix, with the signs of R's diagonal folded in, is
     Haar-distributed. All singular values equal ``gain``, so products of such matrices neither
     shrink nor grow any direction. Each entry has std ``gain / √max(rows, cols)``. Rank ≥ 2 only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlab.initializers import Orthogonal
+    >>> w = Orthogonal()((4, 4), seed=0)
+    >>> bool(np.allclose(w.T @ w, np.eye(4), atol=1e-6))
+    True
+    >>> np.linalg.svd(Orthogonal(gain=2.0)((6, 3), seed=0), compute_uv=False).round(4)
+    array([2., 2., 2.], dtype=float32)
+    >>> Orthogonal().std((4, 4))
+    0.5
     """
 
     def __init__(self, gain=1.0):
@@ -399,7 +514,15 @@ class Orthogonal(Initializer):
 
 
 class Identity(Initializer):
-    """``gain`` times the identity matrix (rectangular allowed). 2-D shapes only."""
+    """``gain`` times the identity matrix (rectangular allowed). 2-D shapes only.
+
+    Examples
+    --------
+    >>> from initlab.initializers import Identity
+    >>> Identity(gain=2.0)((2, 3))
+    array([[2., 0., 0.],
+           [0., 2., 0.]], dtype=float32)
+    """
 
     def __init__(self, gain=1.0):
         self.gain = validate.real("gain", gain, low=None)
@@ -436,32 +559,79 @@ class Identity(Initializer):
 # Named presets: each fixes the parameters of one class above.
 
 def zeros():
-    """w = 0. Breaks nothing and learns almost nothing: see chapter 1."""
+    """w = 0. Breaks nothing and learns almost nothing: see chapter 1.
+
+    Examples
+    --------
+    >>> init = zeros()
+    >>> init
+    zeros: w = 0
+    >>> init((2, 3))
+    array([[0., 0., 0.],
+           [0., 0., 0.]], dtype=float32)
+    """
     return _named(Constant(0.0), "zeros")
 
 
 def ones():
-    """w = 1. Symmetric like zeros, and explodes with depth as well."""
+    """w = 1. Symmetric like zeros, and explodes with depth as well.
+
+    Examples
+    --------
+    >>> ones()((2, 2))
+    array([[1., 1.],
+           [1., 1.]], dtype=float32)
+    """
     return _named(Constant(1.0), "ones")
 
 
 def constant(value=0.0):
-    """w = value."""
+    """w = value.
+
+    Examples
+    --------
+    >>> constant(0.1)
+    constant: w = 0.1
+    >>> constant(0.1).std((300, 200))
+    0.0
+    """
     return Constant(value)
 
 
 def random_normal(mean=0.0, stddev=0.05):
-    """N(mean, stddev²); Keras' ``RandomNormal`` default, the notes' "small random" init."""
+    """N(mean, stddev²); Keras' ``RandomNormal`` default, the notes' "small random" init.
+
+    Examples
+    --------
+    >>> random_normal()
+    random_normal: w ~ N(0, 0.05²)
+    >>> random_normal().std((300, 200)), random_normal().std((3000, 2000))
+    (0.05, 0.05)
+    """
     return RandomNormal(mean, stddev)
 
 
 def random_uniform(minval=-0.05, maxval=0.05):
-    """U(minval, maxval); Keras' ``RandomUniform`` default."""
+    """U(minval, maxval); Keras' ``RandomUniform`` default.
+
+    Examples
+    --------
+    >>> random_uniform()
+    random_uniform: w ~ U(-0.05, 0.05)
+    >>> round(random_uniform().std((300, 200)), 4)    # 0.1 / √12
+    0.0289
+    """
     return RandomUniform(minval, maxval)
 
 
 def truncated_normal(mean=0.0, stddev=0.05):
-    """N(mean, stddev²) cut at ±2·stddev, no correction (std 0.8796·stddev), as in Keras."""
+    """N(mean, stddev²) cut at ±2·stddev, no correction (std 0.8796·stddev), as in Keras.
+
+    Examples
+    --------
+    >>> round(truncated_normal().std((300, 200)), 4)    # 0.8796 × 0.05
+    0.044
+    """
     return TruncatedNormal(mean, stddev)
 
 
@@ -478,58 +648,159 @@ glorot_uniform = _vs("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
 
     The compromise between the forward condition (fan_in·Var w = 1) and the backward one
     (fan_out·Var w = 1). For tanh, softsign and linear layers; Keras' default for Dense and Conv.
-    L is the uniform *limit*; the weights' std is L/√3.""")
+    L is the uniform *limit*; the weights' std is L/√3.
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(glorot_uniform().std((300, 200)), math.sqrt(2 / 500))
+    True
+    >>> low, high = glorot_uniform().bounds((300, 200))
+    >>> math.isclose(high, math.sqrt(6 / 500))
+    True
+    """)
 glorot_normal = _vs("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
     Glorot & Bengio (2010), normal form: Var w = 2/(fan_in + fan_out).
 
-    As in Keras this is a **truncated** normal (±2σ₀, σ₀ = σ/0.8796) whose std is exactly σ.""")
+    As in Keras this is a **truncated** normal (±2σ₀, σ₀ = σ/0.8796) whose std is exactly σ.
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(glorot_normal().std((300, 200)), math.sqrt(2 / 500))
+    True
+    >>> w = glorot_normal()((300, 200), seed=0)
+    >>> round(float(w.std()), 3), round(math.sqrt(2 / 500), 3)
+    (0.063, 0.063)
+    """)
 he_uniform = _vs("he_uniform", 2.0, "fan_in", "uniform", r"""
     He et al. (2015): U(−L, L) with L = √(6 / fan_in), so Var w = 2/fan_in.
 
     ReLU zeroes half of its input, E[ReLU(z)²] = ½E[z²]; the factor 2 restores it. For ReLU-family
-    layers (for leaky ReLU with slope a, use scale 2/(1+a²)).""")
+    layers (for leaky ReLU with slope a, use scale 2/(1+a²)).
+
+    Examples
+    --------
+    >>> import math
+    >>> low, high = he_uniform().bounds((300, 200))
+    >>> math.isclose(high, math.sqrt(6 / 300))
+    True
+    >>> math.isclose(he_uniform().std((300, 200)), math.sqrt(2 / 300))
+    True
+    """)
 he_normal = _vs("he_normal", 2.0, "fan_in", "truncated_normal", r"""
     He et al. (2015), normal form: Var w = 2/fan_in, for ReLU-family layers.
 
     As in Keras this is a **truncated** normal (±2σ₀, σ₀ = σ/0.8796) with std exactly √(2/fan_in),
-    not N(0, 2/fan_in).""")
+    not N(0, 2/fan_in).
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(he_normal().std((300, 200)), math.sqrt(2 / 300))
+    True
+    >>> w = he_normal()((300, 200), seed=0)
+    >>> round(float(w.std()), 3), round(math.sqrt(2 / 300), 3)
+    (0.082, 0.082)
+    """)
 lecun_uniform = _vs("lecun_uniform", 1.0, "fan_in", "uniform", r"""
-    LeCun et al. (1998): U(−L, L) with L = √(3 / fan_in), so Var w = 1/fan_in.""")
+    LeCun et al. (1998): U(−L, L) with L = √(3 / fan_in), so Var w = 1/fan_in.
+
+    Examples
+    --------
+    >>> import math
+    >>> low, high = lecun_uniform().bounds((300, 200))
+    >>> math.isclose(high, math.sqrt(3 / 300))
+    True
+    """)
 lecun_normal = _vs("lecun_normal", 1.0, "fan_in", "truncated_normal", r"""
     LeCun et al. (1998): Var w = 1/fan_in, truncated normal as in Keras.
 
     The init self-normalising SELU networks need (Klambauer et al. 2017); also the natural partner
-    of LeCun's scaled tanh 1.7159·tanh(2x/3).""")
+    of LeCun's scaled tanh 1.7159·tanh(2x/3).
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(lecun_normal().std((300, 200)), math.sqrt(1 / 300))
+    True
+    """)
 glorot_standard = _vs("glorot_standard", 1.0 / 3.0, "fan_in", "uniform", r"""
     The "standard" init of Glorot & Bengio (2010, eq. 1): U(−1/√fan_in, 1/√fan_in).
 
     Var w = 1/(3·fan_in), a third of LeCun's, so a tanh net shrinks its signal layer by layer;
     Glorot & Bengio replaced it by their normalized init. It is also PyTorch's ``nn.Linear`` and
-    ``nn.Conv*`` default (``kaiming_uniform_`` with a = √5, whose gain² = 2/(1+5) = 1/3).""")
+    ``nn.Conv*`` default (``kaiming_uniform_`` with a = √5, whose gain² = 2/(1+5) = 1/3).
+
+    Examples
+    --------
+    >>> import math
+    >>> low, high = glorot_standard().bounds((300, 200))
+    >>> math.isclose(high, 1 / math.sqrt(300))
+    True
+    >>> round(300 * glorot_standard().std((300, 200)) ** 2, 4)      # fan_in · Var w = 1/3
+    0.3333
+    """)
 
 
 def orthogonal(gain=1.0):
-    """A random (semi-)orthogonal matrix times gain (Saxe et al. 2014); see :class:`Orthogonal`."""
+    """A random (semi-)orthogonal matrix times gain (Saxe et al. 2014); see :class:`Orthogonal`.
+
+    Examples
+    --------
+    >>> orthogonal()
+    orthogonal: W = 1·Q, QᵀQ = I (Q from the QR of a Gaussian matrix)
+    >>> orthogonal()((4,))
+    Traceback (most recent call last):
+    ...
+    ValueError: orthogonal needs a shape of rank >= 2, got (4,)
+    """
     return Orthogonal(gain)
 
 
 def identity(gain=1.0):
-    """gain · I for 2-D shapes; see :class:`Identity`."""
+    """gain · I for 2-D shapes; see :class:`Identity`.
+
+    Examples
+    --------
+    >>> identity()((2, 2))
+    array([[1., 0.],
+           [0., 1.]], dtype=float32)
+    """
     return Identity(gain)
 
 
 def numpy_rand():
-    """U[0, 1), what ``np.random.random`` draws: all weights positive, mean ½. A historical heuristic."""
+    """U[0, 1), what ``np.random.random`` draws: all weights positive, mean ½. A historical heuristic.
+
+    Examples
+    --------
+    >>> w = numpy_rand()((300, 200), seed=0)
+    >>> bool(w.min() >= 0), round(float(w.mean()), 2)
+    (True, 0.5)
+    """
     return _named(RandomUniform(0.0, 1.0), "numpy_rand")
 
 
 def uniform_pm03():
-    """U[−0.3, 0.3]: a historical "small random values" heuristic, blind to the layer size."""
+    """U[−0.3, 0.3]: a historical "small random values" heuristic, blind to the layer size.
+
+    Examples
+    --------
+    >>> round(uniform_pm03().std((10, 10)), 4), round(uniform_pm03().std((1000, 1000)), 4)
+    (0.1732, 0.1732)
+    """
     return _named(RandomUniform(-0.3, 0.3), "uniform_pm03")
 
 
 def uniform_pm1():
-    """U[−1, 1]: a historical heuristic, blind to the layer size."""
+    """U[−1, 1]: a historical heuristic, blind to the layer size.
+
+    Examples
+    --------
+    >>> round(uniform_pm1().std((300, 200)), 4)    # 2 / √12 = 1 / √3
+    0.5774
+    """
     return _named(RandomUniform(-1.0, 1.0), "uniform_pm1")
 
 
@@ -559,6 +830,17 @@ def get(identifier) -> Initializer:
     or the initializer itself if one is passed.
 
     Unknown names raise ``ValueError`` listing the valid names and the closest match.
+
+    Examples
+    --------
+    Keras' class names and PyTorch's names work too:
+
+    >>> get("he_normal") == get("HeNormal") == get("kaiming_normal")
+    True
+    >>> get("he_norml")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown initializer 'he_norml'. Did you mean 'he_normal'? Valid: ...
     """
     if isinstance(identifier, Initializer):
         return identifier
