@@ -48,6 +48,16 @@ class Dataset:
     labels in ``range(n_classes)``. The arrays are read-only (they may be shared by a cache);
     copy them to modify. ``note`` is a one-line remark for the reader, e.g. why MNIST was
     replaced by digits; it is ``""`` when there is nothing to say.
+
+    Examples
+    --------
+    >>> data = load("digits")
+    >>> print(data)
+    digits: 1347 train / 450 test samples, 64 features, 10 classes
+    >>> data.x_train.shape, data.x_train.dtype, data.n_classes
+    ((1347, 64), dtype('float32'), 10)
+    >>> bool(data.x_train.min() >= 0 and data.x_train.max() <= 1)
+    True
     """
 
     x_train: np.ndarray
@@ -186,6 +196,15 @@ def load_mnist(n_train: int | None = 10_000, n_test: int | None = None, seed: in
     after ``max(timeout, 10)`` seconds, so a stalled transfer fails too. Raises ``OSError`` (or
     whatever the download raises) when MNIST cannot be had; :func:`load` turns that into a
     fallback to digits.
+
+    Examples
+    --------
+    Bad arguments fail at once, before any download:
+
+    >>> load_mnist(n_train=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_train must be None or an int in [10, 60000], got 0
     """
     n_train, n_test, seed, timeout = _check_mnist_args(n_train, n_test, seed, timeout)
     if _cached_mnist_path() is None and not _reachable(MNIST_HOST, 443, timeout):
@@ -216,6 +235,15 @@ def load(name: str = "digits", *, n_train: int | None = 10_000, n_test: int | No
 
     Raises ``ValueError`` for an unknown name (listing :data:`NAMES`), and ``ValueError`` or
     ``TypeError`` for bad arguments, whatever the network does.
+
+    Examples
+    --------
+    >>> load("digits").x_test.shape
+    (450, 64)
+    >>> load("cifar")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown data set 'cifar'. Valid: digits, mnist.
     """
     key = validate.choice("data set", name, NAMES)
     if key == "digits":

@@ -22,7 +22,16 @@ STYLE = {"figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False}
 
 
 def setup() -> None:
-    """Apply :data:`STYLE` to matplotlib's defaults; call it once at the top of a chapter."""
+    """Apply :data:`STYLE` to matplotlib's defaults; call it once at the top of a chapter.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> with mpl.rc_context():       # rc_context puts matplotlib's defaults back afterwards
+    ...     setup()
+    ...     print(mpl.rcParams["figure.dpi"], mpl.rcParams["axes.spines.right"])
+    90.0 False
+    """
     mpl.rcParams.update(STYLE)
 
 

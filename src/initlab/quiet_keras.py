@@ -64,7 +64,13 @@ _keras = None
 
 
 def is_notice(line: str) -> bool:
-    """True if ``line`` is one of TensorFlow's known start-up notices (:data:`NOTICES`)."""
+    """True if ``line`` is one of TensorFlow's known start-up notices (:data:`NOTICES`).
+
+    >>> is_notice("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR")
+    True
+    >>> is_notice("ValueError: Input 0 of layer dense is incompatible with the layer")
+    False
+    """
     return any(p.search(line) for p in NOTICES)
 
 

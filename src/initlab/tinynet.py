@@ -34,6 +34,12 @@ def circles(n=300, noise=0.08, factor=0.5, seed=0):
     """Two concentric noisy circles in 2-D, labels 0 (outer) and 1 (inner): ``(X, y)``.
 
     Not linearly separable, so a network needs its hidden units to tell them apart.
+
+    Examples
+    --------
+    >>> X, y = circles(300, seed=0)
+    >>> X.shape, y[:4], float(y.mean())
+    ((300, 2), array([0., 1., 0., 1.]), 0.5)
     """
     n = validate.integer("n", n, low=2)
     noise = validate.real("noise", noise, low=0, low_open=False)
@@ -53,6 +59,15 @@ class TinyRun:
     ``params`` are the final ``[(W_1, b_1), ..., (W_L, b_L)]``; ``grads0`` the gradients at step 0
     in the same layout; ``loss`` the loss before each step and after the last (``steps + 1``
     values); ``history`` the parameters every ``record_every`` steps (step 0 first).
+
+    Examples
+    --------
+    >>> X, y = circles(seed=0)
+    >>> run = train(X, y, sizes=(2, 4, 1), init="glorot_uniform", steps=50, seed=0)
+    >>> [W.shape for W, b in run.params]
+    [(2, 4), (4, 1)]
+    >>> len(run.loss)                       # before each of the 50 steps, and after the last
+    51
     """
 
     sizes: tuple
@@ -73,7 +88,16 @@ class TinyRun:
 
 def unit_spread(W) -> float:
     """How different the units of a layer are: the largest difference between any unit's incoming
-    weight column and unit 0's. Exactly 0 means every unit is a copy of the first."""
+    weight column and unit 0's. Exactly 0 means every unit is a copy of the first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unit_spread(np.ones((2, 3)))                          # three identical columns
+    0.0
+    >>> unit_spread(np.array([[1.0, 1.5], [0.0, 0.0]]))       # unit 1 differs by 0.5
+    0.5
+    """
     W = np.asarray(W)
     return float(np.max(np.abs(W - W[:, :1]))) if W.size else 0.0
 
@@ -130,6 +154,16 @@ def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=
     ``init`` is anything :func:`initlab.initializers.get` accepts; ``scale`` multiplies the
     weights (``init="random_normal", scale=200`` is N(0, 10²)). ``seed`` makes the run
     reproducible. ``activation`` is the hidden activation (see :mod:`initlab.propagation`).
+
+    Examples
+    --------
+    With constant weights the 4 hidden units stay copies of each other; random weights break the tie.
+
+    >>> X, y = circles(seed=0)
+    >>> const = train(X, y, sizes=(2, 4, 1), init="ones", steps=200, seed=0)
+    >>> rand = train(X, y, sizes=(2, 4, 1), init="glorot_uniform", steps=200, seed=0)
+    >>> unit_spread(const.params[0][0]) == 0, unit_spread(rand.params[0][0]) > 0
+    (True, True)
     """
     X, y, sizes = _check_data(X, y, sizes)
     activation = validate.choice("activation", activation, ACTIVATIONS)
