@@ -3,9 +3,10 @@
 Every chapter starts with :func:`setup`, so its figures share one look; the helpers draw what
 several chapters draw the same way. Learner-facing, light: matplotlib only, no TensorFlow.
 
->>> setup()
 >>> import matplotlib.pyplot as plt
->>> plt.rcParams["axes.spines.top"]
+>>> with plt.rc_context():        # rc_context puts matplotlib's defaults back afterwards
+...     setup()
+...     print(plt.rcParams["axes.spines.top"])
 False
 """
 
