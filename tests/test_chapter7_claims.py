@@ -85,6 +85,66 @@ def test_gelu_orbits():
     assert f"{lo:.1e}" == "5.9e-06" and round(hi) == 53
 
 
+def test_gelu_he_gain_decays_at_glorot_on_relu_rate():
+    he = _orbit("gelu", math.sqrt(2), 1.0)
+    assert 0.02 < he[10] < 0.04 and np.all(np.diff(he) < 0)          # "0.029 at layer 10", falling
+    glorot_relu = propagation.predict_variance(depth=40, width=256, activation="relu", init="glorot_normal")
+    assert glorot_relu.pre_var[-1] / glorot_relu.pre_var[-2] == pytest.approx(he[-1] / he[-2], abs=0.01)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "swish"])
+def test_no_fixed_gain_is_stable(activation):
+    """The ratio E[f²]/E[z²] rises with q (from ¼ to ½), so every fixed point of q -> g²·ratio·q is
+    unstable: from any start off a fixed point the orbit ends at 0 or grows without bound."""
+    qs = np.logspace(-6, 6, 200)
+    r = np.array([beyond.second_moment_ratio(activation, q) for q in qs])
+    assert np.all(np.diff(r) > 0) and r[0] == pytest.approx(0.25, abs=1e-5) and r[-1] == pytest.approx(0.5, abs=1e-5)
+    for g in (1.0, math.sqrt(2), 1.5, beyond.moment_gain(activation), 1.8, 2.0, 2.5):
+        for q0 in (0.3, 0.9, 1.1, 3.0):
+            q = _orbit(activation, g, q0, depth=400)[-1]
+            assert q < 1e-6 or q > 1e6, (activation, g, q0, q)
+
+
+def _cross_entropy(logits, y):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(y)), y].mean())
+
+
+def test_output_layer_starts():
+    """The chapter's output-layer cell: Keras' default starts above ln C, a small or zero kernel
+    at ln C, and the log-prior bias at the entropy of the prior, below ln C when imbalanced."""
+    rng = np.random.default_rng(0)
+    C, n, m = 10, 64, 20_000
+    h = math.sqrt(2) * np.maximum(rng.standard_normal((m, n)), 0)
+    W = initializers.get("glorot_uniform")((n, C), seed=1, dtype="float64")
+    for prior in (np.full(C, 1 / C), np.array([0.5] + [0.5 / 9] * 9)):
+        y = np.random.default_rng(2).choice(C, size=m, p=prior)
+        entropy = float(-(prior * np.log(prior)).sum())
+        assert _cross_entropy(h @ W, y) > LN10 + 0.5                    # confidently wrong
+        assert abs(_cross_entropy(0.1 * h @ W, y) - LN10) < 0.03         # essentially ln C
+        assert _cross_entropy(np.zeros((m, C)), y) == pytest.approx(LN10, abs=1e-12)
+        prior_loss = _cross_entropy(np.zeros((m, C)) + np.log(prior), y)
+        # the empirical cross-entropy of the prior: within 5 standard errors of its entropy
+        se = float(np.std(-np.log(prior[y])) / math.sqrt(m))
+        assert abs(prior_loss - entropy) <= 5 * se + 1e-12
+    assert float(-(prior * np.log(prior)).sum()) < LN10 - 0.4                # imbalanced: a better start
+    # the logit variance the chapter quotes: n·Var(w)·E[h²] with E[h²] = 1
+    assert n * initializers.get("glorot_uniform").std((n, C)) ** 2 == pytest.approx(2 * n / (n + C))
+
+
+def test_keras_constant_takes_the_log_prior():
+    from initlab import training
+
+    keras = training.import_keras()
+    prior = np.array([0.5] + [0.5 / 9] * 9)
+    layer = keras.layers.Dense(10, kernel_initializer="zeros",
+                               bias_initializer=keras.initializers.Constant(np.log(prior)))
+    layer.build((None, 4))
+    np.testing.assert_allclose(layer.bias.numpy(), np.log(prior), rtol=1e-6)
+    assert not layer.kernel.numpy().any()
+
+
 # ---------------------------------------------------------------------------------------------
 # The notes' advice: training runs (shared by the tests below; about a minute in all)
 
@@ -315,6 +375,11 @@ def test_depth_scale():
     assert near > 250
     xi_he = beyond.depth_scale(math.sqrt(2), 0.0)
     assert round(xi_he) == 22 and 10 < 6 * xi_he                         # 10 layers: well within reach
+    # Glorot's σ_w = 1 with zero biases is the edge itself: the depth scale is infinite, so the
+    # theory does not favour He at 10 layers (the chapter says it does not explain the tanh runs)
+    assert math.isinf(beyond.depth_scale(1.0, 0.0)) and beyond.fixed_point_q(1.0, 0.0) == 0.0
+    assert 10 < xi_he < math.inf
+    assert 0.5 < beyond.fixed_point_q(math.sqrt(2), 0.0) < 0.75           # He's q* (the chapter: 0.62)
 
 
 def test_twin_scales():
