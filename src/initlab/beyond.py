@@ -81,6 +81,18 @@ def activate(activation: str, z) -> np.ndarray:
     * ``gelu``: :math:`z\,\Phi(z)` (exact, with erf; Hendrycks & Gimpel 2016);
     * ``swish`` (alias ``silu``): :math:`z\,\sigma(z)` (Ramachandran et al. 2017);
     * ``softsign``: :math:`z / (1 + |z|)` (studied by Glorot & Bengio 2010).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> activate("gelu", np.array([-1.0, 0.0, 1.0])).round(4)      # z·Φ(z): Φ(1) = 0.8413
+    array([-0.1587,  0.    ,  0.8413])
+    >>> activate("softsign", np.array([-1.0, 0.0, 3.0]))
+    array([-0.5 ,  0.  ,  0.75])
+    >>> activate("gelu2", 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown activation 'gelu2'. Did you mean 'gelu'? Valid: ...
     """
     name = _name(activation)
     z = np.asarray(z, dtype=np.float64)
@@ -94,7 +106,16 @@ def activate(activation: str, z) -> np.ndarray:
 
 
 def derivative(activation: str, z) -> np.ndarray:
-    """f'(z) in float64 (see :func:`activate`)."""
+    """f'(z) in float64 (see :func:`activate`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> derivative("softsign", np.array([0.0, 1.0]))     # 1 / (1 + |z|)²
+    array([1.  , 0.25])
+    >>> derivative("gelu", np.array([0.0]))              # Φ(0) = ½
+    array([0.5])
+    """
     name = _name(activation)
     z = np.asarray(z, dtype=np.float64)
     if name == "gelu":
@@ -131,6 +152,16 @@ def gaussian_mean(h, q=1.0) -> float:
     r""":math:`E[h(z)]` for :math:`z \sim N(0, q)`; ``h`` is a vectorised function of float64 arrays.
 
     Example: ``gaussian_mean(lambda z: activate("gelu", z) ** 2)`` is E[gelu(z)²] ≈ 0.4252.
+
+    Examples
+    --------
+    >>> import math
+    >>> import numpy as np
+    >>> round(gaussian_mean(lambda z: z ** 2, q=4.0), 6)            # E[z²] = q
+    4.0
+    >>> relu_mean = gaussian_mean(lambda z: np.maximum(z, 0.0))      # E[ReLU(z)] = 1/√(2π)
+    >>> math.isclose(relu_mean, 1 / math.sqrt(2 * math.pi), rel_tol=1e-8)
+    True
     """
     q = _check_q(q)
     x, w = _nodes()
@@ -141,7 +172,17 @@ def second_moment_ratio(activation: str, q=1.0) -> float:
     r""":math:`E[f(z)^2] / E[z^2]` for :math:`z \sim N(0, q)`, q > 0: what one layer with
     :math:`n\,\mathrm{Var}(w) = 1` multiplies the second moment by. ½ for ReLU at every q
     (He et al. 2015); for tanh it falls from 1 (small q) as tanh saturates; for GELU and Swish it
-    *rises* with q, from ¼ to ½, because they are not homogeneous."""
+    *rises* with q, from ¼ to ½, because they are not homogeneous.
+
+    Examples
+    --------
+    >>> round(second_moment_ratio("relu", q=1.0), 6), round(second_moment_ratio("relu", q=100.0), 6)
+    (0.5, 0.5)
+    >>> round(second_moment_ratio("tanh", q=0.01), 2), round(second_moment_ratio("tanh", q=1.0), 2)
+    (0.98, 0.39)
+    >>> round(second_moment_ratio("gelu", q=0.01), 3), round(second_moment_ratio("gelu", q=100.0), 3)
+    (0.255, 0.5)
+    """
     q = _check_q(q)
     if q == 0:
         raise ValueError("q must be > 0 for a ratio")
@@ -178,7 +219,16 @@ def moment_orbit(activation: str, q0=1.0, depth=40, c=1.0) -> np.ndarray:
 def moment_gain(activation: str, q=1.0) -> float:
     r"""The gain g with :math:`g^2\,E[f(z)^2] = E[z^2] = q`: weights with
     :math:`\mathrm{Var}(w) = g^2/\text{fan\_in}` keep :math:`E[z^2] = q` from layer to layer.
-    √2 for ReLU (any q), about 1.533 for GELU and 1.677 for Swish at q = 1."""
+    √2 for ReLU (any q), about 1.534 for GELU and 1.677 for Swish at q = 1.
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(moment_gain("relu"), math.sqrt(2))
+    True
+    >>> round(moment_gain("gelu"), 3), round(moment_gain("swish"), 3)
+    (1.534, 1.677)
+    """
     return 1.0 / math.sqrt(second_moment_ratio(activation, q))
 
 
@@ -194,6 +244,16 @@ def product_singular_values(depth: int = 50, n: int = 256, kind: str = "orthogon
     Orthogonal: all equal 1 up to rounding (Saxe et al. 2014). Gaussian: :math:`E[\|Wx\|^2] =
     \|x\|^2` per factor, yet the product's singular values spread over many orders of magnitude,
     most of them far below the largest.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> orth = product_singular_values(depth=10, n=64, kind="orthogonal", seed=0)
+    >>> bool(np.allclose(orth, 1.0))
+    True
+    >>> gauss = product_singular_values(depth=10, n=64, kind="gaussian", seed=0)
+    >>> bool(gauss.max() / gauss.min() > 1e6)          # spread over more than 6 orders of magnitude
+    True
     """
     kind = validate.choice("kind", kind, ("orthogonal", "gaussian"))
     rng = validate.rng(seed)
@@ -246,7 +306,19 @@ def forward_stds(weights, x, activation: str, batchnorm: bool = False) -> np.nda
     """The std of each layer's output :math:`z_l = a_{l-1}W_l` (before the activation) for the
     input batch ``x``, float64. With ``batchnorm=True`` each :math:`z_l` is standardized per unit
     over the batch before the activation (Ioffe & Szegedy 2015, without the learned scale and
-    shift); the std reported is still that of :math:`z_l` itself, before standardizing."""
+    shift); the std reported is still that of :math:`z_l` itself, before standardizing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlab.initializers import Orthogonal
+    >>> x = np.random.default_rng(0).standard_normal((500, 64))
+    >>> ws = [Orthogonal()((64, 64), seed=s) for s in range(5)]
+    >>> forward_stds(ws, x, "relu").round(1)                  # ReLU halves E[z²]: × 1/√2 a layer
+    array([1. , 0.7, 0.5, 0.3, 0.2])
+    >>> forward_stds(ws, x, "relu", batchnorm=True).round(1)  # standardized: E[ReLU(z)²] = ½ each time
+    array([1. , 0.7, 0.7, 0.7, 0.7])
+    """
     a = np.asarray(x, dtype=np.float64)
     stds = []
     with np.errstate(all="ignore"):
@@ -265,7 +337,17 @@ class LSUVResult:
     """What :func:`lsuv` returns: the rescaled ``weights`` (float64), the total factor each layer
     was multiplied by (``scales``), the rescaling passes each layer needed (``iterations``) and
     the std of every layer's output before the activation on the batch afterwards (``stds``,
-    from :func:`forward_stds`)."""
+    from :func:`forward_stds`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlab.initializers import Orthogonal
+    >>> x = np.random.default_rng(0).standard_normal((500, 64))
+    >>> result = lsuv([Orthogonal()((64, 64), seed=s) for s in range(4)], x, "relu")
+    >>> len(result.weights), result.stds.round(2), result.iterations
+    (4, array([1., 1., 1., 1.]), array([0, 1, 1, 1]))
+    """
 
     weights: list
     scales: np.ndarray
@@ -288,6 +370,19 @@ def lsuv(weights, x, activation: str, tol: float = 0.01, max_iter: int = 10,
     ``ValueError`` when a layer's output has variance 0 or not finite on the batch.
 
     Example: ``lsuv([initializers.Orthogonal()((n, n), seed=s) for s in range(30)], x, "relu")``.
+
+    Examples
+    --------
+    On ReLU layers LSUV finds He's factor by itself: every layer after the first is scaled by about √2.
+
+    >>> import numpy as np
+    >>> from initlab.initializers import Orthogonal
+    >>> x = np.random.default_rng(0).standard_normal((500, 64))
+    >>> result = lsuv([Orthogonal()((64, 64), seed=s) for s in range(10)], x, "relu")
+    >>> result.stds.round(2)
+    array([1., 1., 1., 1., 1., 1., 1., 1., 1., 1.])
+    >>> round(float(result.scales[1:].mean()), 1)      # √2 = 1.41
+    1.4
     """
     where = validate.choice("where", where, ("pre", "post"))
     x = np.asarray(x, dtype=np.float64)
@@ -355,7 +450,13 @@ def fixed_point_q(sigma_w: float, sigma_b: float = 0.0, activation: str = "tanh"
 def chi1(sigma_w: float, sigma_b: float = 0.0, activation: str = "tanh") -> float:
     r""":math:`\chi_1 = \sigma_w^2 E[\phi'(\sqrt{q^*}z)^2]` at the fixed point
     :func:`fixed_point_q`: the slope of the correlation map at c = 1 and the per-layer factor of
-    the gradient's second moment. < 1 ordered, > 1 chaotic, = 1 the edge of chaos."""
+    the gradient's second moment. < 1 ordered, > 1 chaotic, = 1 the edge of chaos.
+
+    Examples
+    --------
+    >>> round(chi1(0.5), 4), round(chi1(1.0), 4), round(chi1(2.0), 4)   # tanh, no biases
+    (0.25, 1.0, 1.3627)
+    """
     q = fixed_point_q(sigma_w, sigma_b, activation)
     return sigma_w**2 * gaussian_mean(lambda z: derivative(activation, z) ** 2, q)
 
@@ -372,7 +473,17 @@ def _pair(q, c, f, g):
 
 def correlation_map(c: float, sigma_w: float, sigma_b: float = 0.0, activation: str = "tanh") -> float:
     r"""One layer of the correlation map at the fixed point :math:`q^*`:
-    :math:`c \mapsto (\sigma_w^2 E[\phi(u_1)\phi(u_2)] + \sigma_b^2)/q^*`."""
+    :math:`c \mapsto (\sigma_w^2 E[\phi(u_1)\phi(u_2)] + \sigma_b^2)/q^*`.
+
+    Examples
+    --------
+    >>> round(correlation_map(1.0, sigma_w=1.5), 6)                 # c = 1 is always a fixed point
+    1.0
+    >>> round(correlation_map(0.5, sigma_w=0.5, sigma_b=0.3), 3)    # ordered: inputs grow alike
+    0.896
+    >>> round(correlation_map(0.5, sigma_w=2.5), 3)                 # chaotic: they grow apart
+    0.433
+    """
     q = fixed_point_q(sigma_w, sigma_b, activation)
     if q == 0:
         raise ValueError("q* = 0 (sigma_b = 0 and sigma_w <= 1): the signal dies and the "
@@ -384,7 +495,15 @@ def correlation_map(c: float, sigma_w: float, sigma_b: float = 0.0, activation: 
 def correlation_fixed_point(sigma_w: float, sigma_b: float = 0.0, activation: str = "tanh") -> float:
     r"""The stable correlation :math:`c^*`: 1 in the ordered phase (:math:`\chi_1 \le 1`), the
     root below 1 of :math:`c = ` :func:`correlation_map` (c) in the chaotic phase (0 for an odd
-    φ such as tanh without biases, since the map is then odd in c)."""
+    φ such as tanh without biases, since the map is then odd in c).
+
+    Examples
+    --------
+    >>> correlation_fixed_point(0.5), round(correlation_fixed_point(2.5), 6)
+    (1.0, 0.0)
+    >>> round(correlation_fixed_point(2.5, sigma_b=0.3), 3)
+    0.122
+    """
     if chi1(sigma_w, sigma_b, activation) <= 1.0:
         return 1.0
     if sigma_b == 0 and float(activate(activation, -1.0)) == -float(activate(activation, 1.0)):
@@ -399,7 +518,16 @@ def correlation_fixed_point(sigma_w: float, sigma_b: float = 0.0, activation: st
 def depth_scale(sigma_w: float, sigma_b: float = 0.0, activation: str = "tanh") -> float:
     r"""Schoenholz et al.'s :math:`\xi_c = -1/\ln\big(\sigma_w^2 E[\phi'(u_1)\phi'(u_2)]\big)` at
     :math:`c^*`: how many layers it takes a correlation to approach :math:`c^*` by a factor e.
-    :math:`-1/\ln\chi_1` in the ordered phase; infinite at the edge of chaos."""
+    :math:`-1/\ln\chi_1` in the ordered phase; infinite at the edge of chaos.
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(depth_scale(0.5), -1 / math.log(chi1(0.5)))      # ordered: 1/ln 4
+    True
+    >>> depth_scale(1.0)                                              # the edge of chaos
+    inf
+    """
     c = correlation_fixed_point(sigma_w, sigma_b, activation)
     q = fixed_point_q(sigma_w, sigma_b, activation)
     d = lambda u: derivative(activation, u)
@@ -410,7 +538,16 @@ def depth_scale(sigma_w: float, sigma_b: float = 0.0, activation: str = "tanh") 
 def critical_sigma_w(sigma_b: float = 0.0, activation: str = "tanh") -> float:
     r"""The :math:`\sigma_w` with :math:`\chi_1 = 1` for the given :math:`\sigma_b`: the edge of
     chaos. 1 for tanh with :math:`\sigma_b = 0` (then :math:`q^* = 0` and
-    :math:`\chi_1 = \sigma_w^2\phi'(0)^2`); larger for :math:`\sigma_b > 0`."""
+    :math:`\chi_1 = \sigma_w^2\phi'(0)^2`); larger for :math:`\sigma_b > 0`.
+
+    Examples
+    --------
+    >>> critical_sigma_w()
+    1.0
+    >>> s = critical_sigma_w(sigma_b=0.3)
+    >>> round(s, 3), round(chi1(s, sigma_b=0.3), 6)
+    (1.396, 1.0)
+    """
     _check_sigmas(1.0, sigma_b)
     if sigma_b == 0:
         return 1.0 / abs(float(derivative(activation, 0.0)))
@@ -424,7 +561,15 @@ def correlation_curve(c0: float, depth: int, sigma_w: float, sigma_b: float = 0.
                       activation: str = "tanh") -> np.ndarray:
     """The theory's correlation after each of ``depth`` layers, ``c[l-1]`` = :math:`c_l`, for two
     inputs whose pre-activations start at the fixed point variance :math:`q^*` with correlation
-    ``c0``: the orbit of :func:`correlation_map`. Compare with :func:`simulate_correlation`."""
+    ``c0``: the orbit of :func:`correlation_map`. Compare with :func:`simulate_correlation`.
+
+    Examples
+    --------
+    >>> correlation_curve(0.5, depth=4, sigma_w=2.5).round(3)                # chaotic: towards c* = 0
+    array([0.433, 0.371, 0.316, 0.269])
+    >>> correlation_curve(0.5, depth=4, sigma_w=0.8, sigma_b=0.3).round(3)   # ordered: towards 1
+    array([0.755, 0.88 , 0.94 , 0.971])
+    """
     c, out = float(c0), []
     for _ in range(int(depth)):
         c = correlation_map(c, sigma_w, sigma_b, activation)
@@ -439,7 +584,16 @@ def simulate_correlation(c0: float, depth: int, sigma_w: float, sigma_b: float =
     \sigma_w^2/n)`, :math:`b_i \sim N(0, \sigma_b^2)` (the same biases for both inputs), width
     ``width``, float64. The inputs :math:`z^0_1, z^0_2` are Gaussian vectors with variance
     :math:`q^*` (so the variance starts at its fixed point; :math:`q^* = 1` when it is 0) and
-    correlation ``c0``. For large width it follows :func:`correlation_curve`."""
+    correlation ``c0``. For large width it follows :func:`correlation_curve`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sim = simulate_correlation(0.5, depth=5, sigma_w=2.5, width=1000, seed=0)
+    >>> theory = correlation_curve(0.5, depth=5, sigma_w=2.5)
+    >>> bool(sim[-1] < sim[0]), bool(np.abs(sim - theory).max() < 0.1)
+    (True, True)
+    """
     sigma_w, sigma_b = _check_sigmas(sigma_w, sigma_b)
     rng = validate.rng(seed)
     q = fixed_point_q(sigma_w, sigma_b, activation) or 1.0
