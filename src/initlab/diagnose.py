@@ -87,6 +87,7 @@ RECOMMENDED = {"relu": "he_normal", "relu6": "he_normal", "leaky_relu": "he_norm
 
 _SATURATION = {"tanh": 0.97, "sigmoid": 0.94}       # on the output scaled to [−1, 1]
 _DEAD = ("relu", "relu6")
+_NORMALIZERS = ("Normalization", "BatchNormalization", "LayerNormalization")
 _ACTIVATION_LAYERS = {"Activation": None, "ReLU": "relu", "Softmax": "softmax",
                       "LeakyReLU": "leaky_relu", "ELU": "elu"}
 
@@ -662,8 +663,9 @@ def _loss_problems(layers, initial, expected, prior) -> list[str]:
     return []
 
 
-def _input_problems(x) -> list[str]:
-    if not np.issubdtype(x.dtype, np.floating):
+def _input_problems(x, layers) -> list[str]:
+    """Inputs far from E[x²] ≈ 1, unless the model normalizes them itself."""
+    if not np.issubdtype(x.dtype, np.floating) or (layers and layers[0].kind in _NORMALIZERS):
         return []
     low, high = THRESHOLDS["input_rms"]
     rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
@@ -675,5 +677,5 @@ def _input_problems(x) -> list[str]:
 
 
 def _problems(layers, x, initial, expected, prior) -> list[str]:
-    return (_input_problems(x) + _scale_problems(layers) + _drift_problems(layers)
+    return (_input_problems(x, layers) + _scale_problems(layers) + _drift_problems(layers)
             + _unit_problems(layers) + _loss_problems(layers, initial, expected, prior))

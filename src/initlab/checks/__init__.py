@@ -17,7 +17,7 @@ One module per topic, in the order of the chapters:
   statistical core for samples (``judge_samples``);
 * ``what_not_to_do`` (chapter 1), ``variance`` (chapter 2),
   ``schemes`` (chapters 3–5), ``keras_checks`` (chapter 6
-  and the coursework), ``choosing`` (chapter 7).
+  and the coursework), ``choosing`` (chapter 7), ``modern`` (chapter 8 and assignment a4).
 
 Import the checks from here: ``from initlab import checks; checks.check_std(...)``.
 
@@ -30,6 +30,8 @@ from .feedback import Feedback
 from .keras_checks import (DEFAULT_KEYS, KERAS_PRESETS, RECOMMENDED, check_keras_defaults,
                            check_keras_model, check_layer_stds, check_pytorch_default,
                            check_seed_reuse, check_vanish_depth, check_variance_scaling)
+from .modern import (check_attention_logit_std, check_chrono_bias, check_diagnosis,
+                     check_prior_bias, check_residual_std)
 from .samplers import SCHEMES, SHAPES, check_fans, check_sampler, check_std
 from .schemes import (check_leaky_gain, check_selu_fixed_point, check_selu_scale,
                       check_uniform_variance_factor, selu_scale_tolerance)
@@ -51,4 +53,7 @@ __all__ = [
     "check_pytorch_default",
     # chapter 7
     "CHOICE_ACTIVATIONS", "check_choice", "check_edge_of_chaos", "check_lsuv",
+    # chapter 8 and assignment a4
+    "check_attention_logit_std", "check_residual_std", "check_prior_bias", "check_chrono_bias",
+    "check_diagnosis",
 ]
