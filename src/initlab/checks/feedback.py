@@ -25,7 +25,18 @@ Z = 5.0  # tolerance in standard errors: P(|N(0,1)| > 5) = 5.7e-7
 
 @dataclasses.dataclass(frozen=True)
 class Feedback:
-    """The result of a check: ``passed`` and a message for the student."""
+    """The result of a check: ``passed`` and a message for the student.
+
+    Examples
+    --------
+    >>> good, bad = Feedback(True, "correct."), Feedback(False, "your std is 0.71× the target.")
+    >>> good, bool(bad)
+    (✔ correct., False)
+    >>> bad.assert_passed()
+    Traceback (most recent call last):
+    ...
+    AssertionError: your std is 0.71× the target.
+    """
 
     passed: bool
     message: str
@@ -48,17 +59,37 @@ class Feedback:
 
 
 def ok(message) -> Feedback:
-    """A passed check."""
+    """A passed check.
+
+    Examples
+    --------
+    >>> ok("correct on all 3 test inputs.")
+    ✔ correct on all 3 test inputs.
+    """
     return Feedback(True, message)
 
 
 def fail(message) -> Feedback:
-    """A failed check, with the message for the student."""
+    """A failed check, with the message for the student.
+
+    Examples
+    --------
+    >>> fail("expected a function, got int")
+    ✘ expected a function, got int
+    """
     return Feedback(False, message)
 
 
 def call_student(student, *args):
-    """Call the student's function; return (value, None) or (None, Feedback)."""
+    """Call the student's function; return (value, None) or (None, Feedback).
+
+    Examples
+    --------
+    >>> call_student(lambda n: 2 / n, 4)
+    (0.5, None)
+    >>> call_student(lambda n: 2 / n, 0)
+    (None, ✘ your function raised ZeroDivisionError: division by zero (called with 0))
+    """
     if not callable(student):
         return None, fail(f"expected a function, got {type(student).__name__}")
     try:
@@ -70,7 +101,16 @@ def call_student(student, *args):
 
 
 def number(value, what):
-    """``(float, None)`` for one finite number (a 0-d array counts), else ``(None, Feedback)``."""
+    """``(float, None)`` for one finite number (a 0-d array counts), else ``(None, Feedback)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> number(np.float32(0.5), "your std")
+    (0.5, None)
+    >>> number(None, "your std")
+    (None, ✘ your std is None: did you forget to `return` the result?)
+    """
     if value is None:
         return None, fail(f"{what} is None: did you forget to `return` the result?")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
@@ -83,12 +123,27 @@ def number(value, what):
 
 
 def close(a, b, rtol=1e-6) -> bool:
-    """Equal to a relative ``rtol`` (and an absolute 1e-12 near 0)."""
+    """Equal to a relative ``rtol`` (and an absolute 1e-12 near 0).
+
+    Examples
+    --------
+    >>> close(0.1 + 0.2, 0.3), close(0.081, 0.0816)
+    (True, False)
+    """
     return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12)
 
 
 def compare(student, cases, expected, mistakes, what, rtol=1e-6):
-    """Compare ``student(*case)`` with ``expected(*case)`` on every case; name a known mistake."""
+    """Compare ``student(*case)`` with ``expected(*case)`` on every case; name a known mistake.
+
+    Examples
+    --------
+    >>> he_var = lambda n: 2 / n
+    >>> compare(lambda n: 2.0 / n, [(10,), (300,)], he_var, [], "He variance")
+    ✔ correct on all 2 test inputs.
+    >>> compare(lambda n: 1 / n, [(10,)], he_var, [(lambda n: 1 / n, "that is LeCun's.")], "He variance")
+    ✘ for 10 you returned 0.1, the He variance is 0.2 (0.5× the right value): that is LeCun's.
+    """
     for case in cases:
         got, bad = call_student(student, *case)
         if bad is not None:
@@ -112,7 +167,13 @@ def compare(student, cases, expected, mistakes, what, rtol=1e-6):
 
 
 def args_text(case) -> str:
-    """The arguments of a test case as the student would type them."""
+    """The arguments of a test case as the student would type them.
+
+    Examples
+    --------
+    >>> args_text([(300, 200), "relu"])
+    "(300, 200), 'relu'"
+    """
     return ", ".join(repr(tuple(c)) if isinstance(c, (tuple, list)) else repr(c) for c in case)
 
 

@@ -35,13 +35,27 @@ SHAPES = ((300, 200), (784, 128), (64, 10), (3, 3, 32, 64), (5, 5, 3, 16), (7, 1
 
 
 def target_std(scheme, shape) -> float:
-    """σ of ``scheme`` (a key of :data:`SCHEMES`) for a kernel ``shape``."""
+    """σ of ``scheme`` (a key of :data:`SCHEMES`) for a kernel ``shape``.
+
+    Examples
+    --------
+    >>> import math
+    >>> math.isclose(target_std("he", (300, 200)), math.sqrt(2 / 300))
+    True
+    """
     scale, mode = SCHEMES[scheme]
     return initializers.VarianceScaling(scale, mode).std(shape)
 
 
 def std_mistakes(scheme):
-    """Wrong formulas students write for σ, each with the hint it deserves. Functions of shape."""
+    """Wrong formulas students write for σ, each with the hint it deserves. Functions of shape.
+
+    Examples
+    --------
+    >>> wrong, hint = std_mistakes("glorot")[0]
+    >>> hint
+    'you returned the variance σ², not the standard deviation σ: take the square root.'
+    """
     scale, mode = SCHEMES[scheme]
     s = lambda shape: target_std(scheme, shape)
     fi = lambda shape: compute_fans(shape)[0]
@@ -68,7 +82,14 @@ def std_mistakes(scheme):
 
 
 def check_std(student, scheme="glorot") -> Feedback:
-    """Check ``student(shape) -> σ`` for a scheme in :data:`SCHEMES` on dense and conv shapes."""
+    """Check ``student(shape) -> σ`` for a scheme in :data:`SCHEMES` on dense and conv shapes.
+
+    Examples
+    --------
+    >>> import math
+    >>> check_std(lambda shape: math.sqrt(1 / (shape[-2] + shape[-1])), "glorot")
+    ✘ for (300, 200) you returned 0.0447214, the glorot std is 0.0632456 (0.707× the right value): did you use fan_in + fan_out without the 2? Var w = 2/(fan_in + fan_out).
+    """
     scheme = validate.choice("scheme", scheme, SCHEMES)
     cases = [(shape,) for shape in SHAPES]
     return compare(student, cases, lambda shape: target_std(scheme, shape),
@@ -90,7 +111,15 @@ KURTOSIS = {"uniform": 9 / 5, "normal": 3.0, "truncated_normal": _truncated_kurt
 
 
 def as_samples(w, shape, what="your function", layout="the kernel is (fan_in, fan_out)"):
-    """``(array, None)``: the student's draw as float64 of ``shape``; or ``(None, Feedback)``."""
+    """``(array, None)``: the student's draw as float64 of ``shape``; or ``(None, Feedback)``.
+
+    Examples
+    --------
+    >>> as_samples([[1, 2]], (1, 2))
+    (array([[1., 2.]]), None)
+    >>> as_samples([1, 2], (1, 2))
+    (None, ✘ shape mismatch: for shape (1, 2) your function returned an array of shape (2,).)
+    """
     if w is None:
         return None, fail(f"{what} returned None for shape {shape}: did you forget to `return` the array?")
     try:
@@ -111,6 +140,19 @@ def judge_samples(w, sigma, shapes, mistakes, target="the target", limit=None) -
 
     ``mistakes`` is a list of ``(wrong std, hint)``: a std that matches one gets its hint.
     The std's standard error is σ·√((κ − 1)/(4n)) for the largest allowed kurtosis κ.
+
+    Examples
+    --------
+    He's σ for a 300 → 200 layer is √(2/300) = 0.08165; samples with LeCun's √(1/300) are named:
+
+    >>> import math
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> he, lecun = math.sqrt(2 / 300), math.sqrt(1 / 300)
+    >>> judge_samples(rng.normal(0, he, (300, 200)), he, ["normal"], []) is None
+    True
+    >>> judge_samples(rng.normal(0, lecun, (300, 200)), he, ["normal"], [(lecun, "that is LeCun's std.")])
+    ✘ for shape (300, 200) your std is 0.05785, 0.708× the target σ = 0.08165: that is LeCun's std.
     """
     n, shape = w.size, w.shape
     mean, std = float(w.mean()), float(w.std())
@@ -144,6 +186,15 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
     ``distribution`` is ``"uniform"`` or ``"normal"``; for ``"normal"`` both an untruncated normal
     and Keras' truncated one (±2σ₀, std σ) are accepted. Checked on a dense and a conv shape: the
     shape, finiteness, mean 0, std σ (±5 standard errors), the support and the kurtosis.
+
+    Examples
+    --------
+    >>> import math
+    >>> def glorot_uniform(shape, rng):      # forgot the receptive field of a conv kernel
+    ...     limit = math.sqrt(6 / (shape[-2] + shape[-1]))
+    ...     return rng.uniform(-limit, limit, shape)
+    >>> check_sampler(glorot_uniform, "glorot", "uniform")
+    ✘ for shape (3, 3, 32, 64) your std is 0.1441, 3× the target σ = 0.04811: for a conv kernel (kh, kw, in, out) the fans include the receptive field: fan_in = kh·kw·in.
     """
     scheme = validate.choice("scheme", scheme, SCHEMES)
     distribution = validate.choice("distribution", distribution, ("uniform", "normal"))
@@ -169,7 +220,16 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
 
 
 def check_fans(student) -> Feedback:
-    """Check ``student(shape) -> (fan_in, fan_out)`` in the Keras layout ``(..., in, out)``."""
+    """Check ``student(shape) -> (fan_in, fan_out)`` in the Keras layout ``(..., in, out)``.
+
+    Examples
+    --------
+    >>> check_fans(lambda shape: (shape[-2], shape[-1]))
+    ✘ for shape (2, 23, 61) you returned (23, 61), the fans are (46, 122): multiply by the receptive field, the product of the leading dims (here 2): each output sees kh·kw·in inputs.
+    >>> from initlab.initializers import compute_fans
+    >>> check_fans(compute_fans)
+    ✔ correct on all 13 dense and conv shapes.
+    """
     rng = np.random.default_rng(1)      # fixed test shapes
     cases = [((int(rng.integers(2, 500)), int(rng.integers(2, 500))),) for _ in range(4)]
     cases += [(tuple(int(d) for d in rng.integers(1, 8, size=k)) + (int(rng.integers(2, 70)), int(rng.integers(2, 70))),)

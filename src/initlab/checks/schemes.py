@@ -26,6 +26,11 @@ def check_uniform_variance_factor(student) -> Feedback:
 
     For Glorot & Bengio (2010)'s "standard" limit 1/√fan_in it is 1/3 at every width (their
     n·Var W = 1/3); the cases include that limit and arbitrary ones.
+
+    Examples
+    --------
+    >>> check_uniform_variance_factor(lambda fan_in, limit: fan_in * limit ** 2)
+    ✘ for 10, 0.316... you returned 1, the variance factor is 0.333333 (3× the right value): the variance of U[−L, L] is L²/3, not L²: you forgot the /3.
     """
     rng = np.random.default_rng(6)
     cases = [(n, 1 / math.sqrt(n)) for n in (10, 256, 1000)]
@@ -43,7 +48,14 @@ def check_uniform_variance_factor(student) -> Feedback:
 
 
 def check_leaky_gain(student) -> Feedback:
-    """Check ``student(a)``: the gain of a leaky ReLU with negative slope a, √(2/(1 + a²))."""
+    """Check ``student(a)``: the gain of a leaky ReLU with negative slope a, √(2/(1 + a²)).
+
+    Examples
+    --------
+    >>> import math
+    >>> check_leaky_gain(lambda a: math.sqrt(2))
+    ✘ for 0.01 you returned 1.41421, the gain is 1.41414 (1× the right value): that is the ReLU gain; the slope a gives back part of the negative half.
+    """
     cases = [(a,) for a in (0.0, 0.01, 0.1, 0.2, 0.5, 1.0, 3.0)]
     return compare(student, cases, lambda a: math.sqrt(2 / (1 + a * a)), [
         (lambda a: 2 / (1 + a * a), "that is g², the variance factor; the gain is its square root."),
@@ -73,6 +85,11 @@ def check_selu_fixed_point(answer) -> Feedback:
     of mean 0 and second moment 1. A Monte-Carlo estimate from 10⁶ samples is accepted: the
     tolerance is five standard errors at n = 10⁶ (std of selu(z) = 1, of selu(z)² ≈ 1.23), i.e.
     ±0.005 on the mean and ±0.0062 on the second moment.
+
+    Examples
+    --------
+    >>> check_selu_fixed_point((0.0, 0.5))
+    ✘ you found E[selu(z)] = 0, E[selu(z)²] = 0.5; E[selu(z)²] should be 1 (within ±0.0061 for 10⁶ samples). Check the formula of selu, that z ~ N(0, 1), and use at least 10⁶ samples.
     """
     if answer is None:
         return fail("your answer is None: estimate the pair (E[selu(z)], E[selu(z)²]) from samples "
@@ -126,9 +143,15 @@ def selu_scale_tolerance() -> tuple[float, float]:
     """The multipliers s on ``lecun_normal`` weights (Var w = s²/n) for which the mean-field theory
     puts the activation variance of a 100-layer SELU network (width 512) within ±10 % of 1.
 
-    Found by bisection on :func:`initlab.propagation.predict_variance`; about (0.985, 1.013).
+    Found by bisection on :func:`initlab.propagation.predict_variance`; about (0.986, 1.013).
     The band is narrow because the fixed point moves fast with s: the map q ↦ s²·E[selu(z)²] has
     slope ≈ 0.78 at q = 1, so a change ε in s² moves the fixed point by ≈ ε/(1 − 0.78).
+
+    Examples
+    --------
+    >>> low, high = selu_scale_tolerance()
+    >>> round(low, 3), round(high, 3)
+    (0.986, 1.013)
     """
     def solve(target, lo, hi):
         for _ in range(32):
@@ -150,6 +173,12 @@ def check_selu_scale(answer) -> Feedback:
     Accepted: any s in :func:`selu_scale_tolerance`, where the theory's variance at layer 100 is
     within ±10 % of 1 (a grid search by simulation lands well inside it). Known wrong answers get
     their own hint: He's √2, PyTorch's gain("selu") = 3/4, √0.5, λ, 1/λ and the tanh gain 5/3.
+
+    Examples
+    --------
+    >>> import math
+    >>> check_selu_scale(math.sqrt(2))
+    ✘ with s = 1.414 (Var w = 2/n) the theory gives variance 1.57e+05 at layer 100: √2 is He's factor (Var w = 2/n) for ReLU, which zeroes half of its input. SELU keeps both halves: its variance grows by ≈ λ² ≈ 1.10 per layer.
     """
     if answer is None:
         return fail("your answer is None: replace it with the scale you found (a number).")

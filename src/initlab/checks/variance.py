@@ -20,6 +20,11 @@ def check_relu_moments(answer) -> Feedback:
     """Check ``answer = (E[ReLU(z)²]/E[z²], Var[ReLU(z)]/Var[z])`` for z ~ N(0, σ²).
 
     Exact: ½ and ½ − 1/(2π) ≈ 0.341. A Monte-Carlo estimate within 0.005 is accepted.
+
+    Examples
+    --------
+    >>> check_relu_moments((0.5, 0.5))
+    ✘ Var[ReLU(z)] is not ½Var z: ReLU(z) has mean σ/√(2π), so Var = ½σ² − σ²/(2π) ≈ 0.34σ². It is the second moment that halves.
     """
     try:
         second, var = (float(v) for v in answer)
@@ -40,7 +45,14 @@ def check_relu_moments(answer) -> Feedback:
 
 def check_linear_std_ratio(student) -> Feedback:
     """Check ``student(widths, weight_vars)``: the std of the last layer's z over the input's std
-    in a linear net, √(∏ n_{l−1}·v_l), with ``widths = [n_0, ..., n_L]`` and ``weight_vars[l−1] = v_l``."""
+    in a linear net, √(∏ n_{l−1}·v_l), with ``widths = [n_0, ..., n_L]`` and ``weight_vars[l−1] = v_l``.
+
+    Examples
+    --------
+    >>> import math
+    >>> check_linear_std_ratio(lambda widths, v: math.prod(n * w for n, w in zip(widths, v)))
+    ✘ for ... (1.1× the right value): that is the variance ratio; the std ratio is its square root.
+    """
     rng = np.random.default_rng(4)
     cases = []
     for _ in range(6):
@@ -59,7 +71,16 @@ def check_linear_grad_ratio(student) -> Feedback:
     """Check ``student(widths, weight_vars)``: in a linear net, the std of the gradient that reaches
     the input, ∂L/∂x, over the std of ∂L/∂z_L, √(∏ n_l·v_l) for l = 1..L: going back through W_l
     (shape n_{l−1} × n_l) sums over its n_l outputs, its fan_out. Same arguments as
-    :func:`check_linear_std_ratio`: ``widths = [n_0, ..., n_L]``, ``weight_vars[l−1] = v_l``."""
+    :func:`check_linear_std_ratio`: ``widths = [n_0, ..., n_L]``, ``weight_vars[l−1] = v_l``.
+
+    Examples
+    --------
+    The forward ratio is not the backward one:
+
+    >>> import math
+    >>> check_linear_grad_ratio(lambda widths, v: math.sqrt(math.prod(n * w for n, w in zip(widths, v))))
+    ✘ for ...: that is the forward ratio: going back through W_l sums over its n_l outputs (fan_out), not its n_{l−1} inputs.
+    """
     rng = np.random.default_rng(5)
     cases = []
     for _ in range(6):

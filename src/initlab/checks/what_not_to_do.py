@@ -20,7 +20,14 @@ __all__ = ["check_signal_after", "check_heuristic_width", "check_which_params_le
 
 def check_signal_after(student) -> Feedback:
     """Check ``student(depth, n, sigma)``: the std of the signal after ``depth`` near-linear layers
-    of width n with N(0, σ²) weights, for a unit-std input: (√n·σ)^depth."""
+    of width n with N(0, σ²) weights, for a unit-std input: (√n·σ)^depth.
+
+    Examples
+    --------
+    >>> import math
+    >>> check_signal_after(lambda depth, n, sigma: math.sqrt(n) * sigma * depth)
+    ✘ for 33, 268, 0.0603... you returned 32.6299, the std after depth layers is 0.689256 (47.3× the right value): the factors multiply layer after layer, they don't add.
+    """
     rng = np.random.default_rng(2)
     cases = [(int(rng.integers(2, 40)), int(rng.integers(10, 1000)), float(rng.uniform(0.001, 0.2)))
              for _ in range(8)]
@@ -33,7 +40,13 @@ def check_signal_after(student) -> Feedback:
 
 
 def check_heuristic_width(student) -> Feedback:
-    """Check ``student(limit)``: the width n at which U[−L, L] weights keep n·Var w = 1, n = 3/L²."""
+    """Check ``student(limit)``: the width n at which U[−L, L] weights keep n·Var w = 1, n = 3/L².
+
+    Examples
+    --------
+    >>> check_heuristic_width(lambda limit: 1 / limit ** 2)
+    ✘ for 0.3 you returned 11.1111, the width is 33.3333 (0.333× the right value): the variance of U[−L, L] is L²/3, not L².
+    """
     cases = [(L,) for L in (0.3, 1.0, 0.05, 0.1, 0.5)]
     return compare(student, cases, lambda L: 3 / L**2, [
         (lambda L: 1 / L**2, "the variance of U[−L, L] is L²/3, not L²."),
@@ -47,6 +60,11 @@ def check_which_params_learn(answer, activation) -> Feedback:
     non-zero at the first step of a 1-hidden-layer net started from all-zero weights.
 
     The truth is computed, not stored: :func:`initlab.tinynet.train` on an unbalanced 2-D task.
+
+    Examples
+    --------
+    >>> check_which_params_learn({"W1", "b1", "W2", "b2"}, "tanh")
+    ✘ not quite: ∂L/∂W1 = xᵀ(δ W2ᵀ ⊙ f'(z1)) and W2 = 0, so the hidden layer gets no gradient at step 1; ∂L/∂W2 = h1ᵀ δ and h1 = f(0) = 0 for every unit.
     """
     names = ("W1", "b1", "W2", "b2")
     if isinstance(answer, str) or not all(isinstance(a, str) for a in _iter(answer)):
