@@ -25,7 +25,7 @@ from initlab.course import assign, confine, grading, protocol, report, student_p
 
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "assignments"
-NAMES = {"a1": "a1-what-not-to-do", "a2": "a2-xavier-he-lecun", "a3": "a3-keras"}
+NAMES = {"a1": "a1-what-not-to-do", "a2": "a2-xavier-he-lecun", "a3": "a3-keras", "a4": "a4-modern"}
 LANDLOCK = confine.landlock_abi()
 IDS = ("ada.lovelace", "alan_turing")          # two students: different parameters, both 100 %
 #: bubblewrap and Landlock where the machine has them (CI installs bubblewrap and requires both).
@@ -150,7 +150,7 @@ def test_student_version_holds_no_solution_or_hidden_test(builds, key):
 
 
 def test_student_params_differ_between_students_and_are_stable():
-    for key in ("a1", "a2", "a3"):
+    for key in ("a1", "a2", "a3", "a4"):
         a, b = (student_params(i, key) for i in IDS)
         assert a != b and a == student_params(f" {IDS[0]} ", key)
     with pytest.raises(ValueError, match="STUDENT_ID"):
@@ -194,6 +194,12 @@ WRONG = [
         ('distribution = "truncated_normal" if', 'distribution = "untruncated_normal" if'),
     ], {"q1": "Dense's default", "q2": "does not choose by activation",
         "q3": "still get identical kernels", "q4": "truncated normal"}),
+    ("a4-mistakes", "a4", [
+        ("return std / math.sqrt(2 * n_blocks)  # SOLUTION", "return std / math.sqrt(n_blocks)  # SOLUTION"),
+        ("return np.log(np.asarray(frequencies, dtype=float))  # SOLUTION",
+         "return np.asarray(frequencies, dtype=float)  # SOLUTION"),
+        ("forget = np.log(rng.uniform(1, t_max - 1, size=units))", "forget = rng.uniform(1, t_max - 1, size=units)"),
+    ], {"q2": "two residual sublayers", "q3": "log of the frequencies", "q4": "forget the log"}),
 ]
 
 

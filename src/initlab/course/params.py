@@ -61,8 +61,17 @@ def _a3(pick):
                                       "lecun_uniform", "lecun_normal"))}
 
 
+def _a4(pick):
+    return {"d_k": pick("d_k", (16, 32, 48, 64, 96, 128, 256)),
+            "n_blocks": pick("n_blocks", (6, 8, 12, 16, 24, 36, 48)),
+            "frequencies": pick("frequencies", ((0.7, 0.2, 0.1), (0.5, 0.3, 0.15, 0.05),
+                                                (0.9, 0.05, 0.05), (0.6, 0.25, 0.1, 0.05),
+                                                (0.8, 0.1, 0.06, 0.04))),
+            "t_max": pick("t_max", (50, 100, 200, 500, 1000))}
+
+
 #: Each assignment's parameter space: a function of ``pick(key, options)`` returning a dict.
-PARAMETER_SPACES = {"a1": _a1, "a2": _a2, "a3": _a3}
+PARAMETER_SPACES = {"a1": _a1, "a2": _a2, "a3": _a3, "a4": _a4}
 
 
 def student_params(student_id, assignment: str, space=None) -> dict:
