@@ -104,6 +104,11 @@ def check_choice(answer, activation, slope=None) -> Feedback:
     relu, default 0.01 for leaky_relu and 0.25, He et al.'s initial value, for prelu); selu:
     fan_in with gain 1; gelu, swish: fan_in or fan_out with gain √2 or the moment gain of
     ``initlab.beyond.moment_gain``. Gains within 1.25 % pass.
+
+    Examples
+    --------
+    >>> check_choice(("glorot", "fan_avg", 1.0), "relu")
+    ✘ for relu: He (fan_in), gain √2; you gave glorot, fan_avg, gain 1: fan_avg is Glorot's compromise; ReLU-like layers use fan_in (or fan_out): each layer's factor is then exactly 1 and the rest telescopes (chapter 4).
     """
     if activation not in CHOICE_ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(CHOICE_ACTIVATIONS)}, got {activation!r}")
@@ -199,7 +204,13 @@ def check_edge_of_chaos(answer, sigma_b=0.3) -> Feedback:
     """Check ``answer``, the σ_w at which a deep tanh network with weight variance σ_w²/n and bias
     variance σ_b² is at the edge of chaos, χ₁ = σ_w² E[tanh'(√q* z)²] = 1 at the variance fixed
     point q* (Schoenholz et al. 2017). Within ±0.01 of ``initlab.beyond.critical_sigma_w``
-    passes (a grid of step 0.01 or a Monte-Carlo χ₁ from 10⁶ samples gets there)."""
+    passes (a grid of step 0.01 or a Monte-Carlo χ₁ from 10⁶ samples gets there).
+
+    Examples
+    --------
+    >>> check_edge_of_chaos(1.0, sigma_b=0.3)
+    ✘ for σ_b = 0.3 you gave σ_w = 1, the edge of chaos is at 1.3956: 1 is the answer for σ_b = 0 (then q* = 0 and χ₁ = σ_w²). A bias puts q* > 0, into tanh's curved region, where E[tanh'²] < 1, so σ_w must be larger.
+    """
 
     if answer is None:
         return fail("your answer is None: set it to the σ_w you found (a number).")
@@ -257,6 +268,13 @@ def check_lsuv(student) -> Feedback:
     returns the matrices rescaled, layer after layer, so that each layer's output z = a·W has
     variance 1 on the batch (within 2 %). Normalizing after the activation is accepted too, with
     a remark. Tried on two 7-layer networks (ReLU and tanh) with orthogonal weights 0.3× too small.
+
+    Examples
+    --------
+    Returning the weights unchanged leaves the too-small start as it was:
+
+    >>> check_lsuv(lambda weights, x, f: weights)
+    ✘ (relu network) the output variances of your layers are [0.015, 0.001, 0.0, 0.0, 0.0, 0.0, 0.0]: you multiplied every layer by the same number; LSUV gives each layer its own factor, measured on the batch.
     """
 
     after = False

@@ -43,7 +43,13 @@ def _first_depth_below(factor, threshold):
 
 def check_vanish_depth(answer, width, sigma, threshold=1e-6) -> Feedback:
     """Check ``answer``: the smallest depth d at which a unit-std signal through near-linear layers
-    of width ``width`` with N(0, σ²) weights has a std below ``threshold``, (√width·σ)^d < threshold."""
+    of width ``width`` with N(0, σ²) weights has a std below ``threshold``, (√width·σ)^d < threshold.
+
+    Examples
+    --------
+    >>> check_vanish_depth(3, width=100, sigma=0.01)
+    ✘ you answered 3, but the std falls below 1e-06 after 7 layers (each layer multiplies the std by √100·0.01 = 0.1).
+    """
     factor = math.sqrt(width) * sigma
     if not 0 < factor < 1:
         raise ValueError(f"√width·σ must be in (0, 1) for the signal to vanish, got {factor:g}")
@@ -71,7 +77,14 @@ def check_vanish_depth(answer, width, sigma, threshold=1e-6) -> Feedback:
 def check_layer_stds(answer, widths, activation) -> Feedback:
     """Check ``answer``: one σ per weight matrix of a dense net of layer widths
     ``widths = [n_0, ..., n_L]`` with the scheme the course recommends for ``activation``
-    (:data:`RECOMMENDED`: He for relu, Glorot for tanh, LeCun for selu)."""
+    (:data:`RECOMMENDED`: He for relu, Glorot for tanh, LeCun for selu).
+
+    Examples
+    --------
+    >>> import math
+    >>> check_layer_stds([math.sqrt(1 / 784), math.sqrt(1 / 256)], [784, 256, 10], "relu")
+    ✘ those are lecun's σ (Var w = 1/fan_in); for relu use he: Var w = 2/fan_in.
+    """
     if activation not in RECOMMENDED:
         raise ValueError(f"activation must be one of {', '.join(RECOMMENDED)}, got {activation!r}")
     scheme, shapes = RECOMMENDED[activation], list(zip(widths[:-1], widths[1:]))
@@ -137,7 +150,19 @@ def check_keras_model(build, widths=None, activation=None) -> Feedback:
     of ``widths[1:]`` units with that activation, zero biases and kernels drawn with the scheme of
     :data:`RECOMMENDED` (judged by the initializer's class when Keras names it, and always by the
     kernels' std within five standard errors). Tried on (widths, activation) first if given,
-    then on three fixed cases, one per activation."""
+    then on three fixed cases, one per activation.
+
+    Examples
+    --------
+    Keras' Dense layers use glorot_uniform unless told otherwise, whatever the activation:
+
+    >>> keras = import_keras()
+    >>> def build(widths, activation):
+    ...     layers = [keras.layers.Dense(n, activation=activation) for n in widths[1:]]
+    ...     return keras.Sequential([keras.Input((widths[0],)), *layers])
+    >>> check_keras_model(build)
+    ✘ build_model([64, 128, 32], 'relu'): layer 1's kernel has std 0.10..., but he's σ for (64, 128) is 0.1768: for relu use he_normal or he_uniform. That is Dense's default, glorot_uniform, which Keras uses whatever the activation: pass kernel_initializer.
+    """
     cases = ([(list(widths), activation)] if widths is not None else []) + list(_KERAS_CASES)
     for w, act in cases:
         scheme, call = RECOMMENDED[act], f"build_model({list(w)}, {act!r})"
@@ -191,7 +216,16 @@ def check_keras_defaults(answer) -> Feedback:
     """Check ``answer``: a dict from each key of :data:`DEFAULT_KEYS` (``"Dense.kernel"``, ...)
     to the name of the initializer Keras uses by default. Any identifier that
     ``keras.initializers.get`` turns into the same class and configuration is right; the truth is
-    read from the installed Keras."""
+    read from the installed Keras.
+
+    Examples
+    --------
+    >>> answer = {"Dense.kernel": "glorot_uniform", "Dense.bias": "zeros",
+    ...           "Conv2D.kernel": "glorot_uniform", "LSTM.recurrent": "glorot_uniform",
+    ...           "Embedding.embeddings": "uniform"}
+    >>> check_keras_defaults(answer)
+    ✘ LSTM.recurrent: 'glorot_uniform' is not Keras' default, 'orthogonal'. The recurrent kernel is an orthogonal matrix by default.
+    """
     import re
 
     if not isinstance(answer, dict):
@@ -226,7 +260,18 @@ def check_seed_reuse(build_pitfall, build_fixed, width=32, seed=7) -> Feedback:
     """Check two builders ``f(width, seed)`` of a model with two ``Dense(width)`` layers on a
     ``width``-wide input: in ``build_pitfall`` one int-seeded initializer object serves both layers,
     so their kernels are identical; ``build_fixed`` gives them different kernels, and stays
-    reproducible (the same seed, the same kernels) and seeded (another seed, other kernels)."""
+    reproducible (the same seed, the same kernels) and seeded (another seed, other kernels).
+
+    Examples
+    --------
+    >>> keras = import_keras()
+    >>> def shared_init(width, seed):
+    ...     init = keras.initializers.GlorotUniform(seed=seed)        # one object, one int seed
+    ...     dense = [keras.layers.Dense(width, kernel_initializer=init) for _ in range(2)]
+    ...     return keras.Sequential([keras.Input((width,)), *dense])
+    >>> check_seed_reuse(shared_init, shared_init)
+    ✘ build_fixed: the two layers still get identical kernels. Give each layer its own initializer with its own seed (e.g. seed and seed + 1), or seed both with one keras.random.SeedGenerator(seed).
+    """
 
     def kernels(build, what, s):
         model, bad = call_student(build, width, s)
@@ -276,7 +321,14 @@ def check_variance_scaling(init, name) -> Feedback:
     """Check ``init`` equals the Keras preset ``name`` (e.g. ``"he_normal"``, see
     :data:`KERAS_PRESETS`) written as ``keras.initializers.VarianceScaling(scale, mode,
     distribution)``: its configuration when it has one, and its samples always
-    (:func:`check_sampler` on a dense and a conv shape)."""
+    (:func:`check_sampler` on a dense and a conv shape).
+
+    Examples
+    --------
+    >>> keras = import_keras()
+    >>> check_variance_scaling(keras.initializers.VarianceScaling(2.0, "fan_avg", "truncated_normal"), "he_normal")
+    ✘ mode='fan_avg': he_normal has mode='fan_in' (Var w = 2/fan_in).
+    """
     import re
 
 
@@ -343,7 +395,14 @@ def check_pytorch_default(init) -> Feedback:
     kernel ``(..., in, out)``: U(±1/√fan_in), i.e. ``kaiming_uniform_(a=√5)``. Checked on a dense
     and a conv shape by the samples (shape, mean 0, std 1/√(3·fan_in) within five standard errors,
     the bound, a uniform shape); an object with ``get_config`` must also survive
-    ``type(init).from_config(init.get_config())``."""
+    ``type(init).from_config(init.get_config())``.
+
+    Examples
+    --------
+    >>> keras = import_keras()
+    >>> check_pytorch_default(keras.initializers.HeUniform(seed=0))
+    ✘ for shape (300, 200) your std is 0.08..., 2.4...× PyTorch's 1/√(3·fan_in): σ = 0.03333: that is He uniform, kaiming_uniform_ with a = 0. PyTorch's default uses a = √5, gain² = 2/(1 + 5) = 1/3: the limit is 1/√fan_in.
+    """
     if init is None:
         return fail("init is None: assign your initializer (an object or a function f(shape, dtype=None)).")
     if not callable(init):
