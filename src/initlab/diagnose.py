@@ -102,6 +102,11 @@ class LayerReport:
     * ``weight_std``: std of the main kernel (the input kernel of a recurrent layer, the query
       kernel of attention, the embedding table); ``gain`` = ``weight_std·√fan_in``;
     * ``saturated``, ``dead``: fractions in [0, 1].
+
+    >>> row = LayerReport("dense", "Dense", "relu", 256, 256, "he_normal", 0.0884, 1.4, 0.02, None,
+    ...                   0.0, "z")
+    >>> round(row.gain, 3)                    # He's √2
+    1.414
     """
 
     name: str
@@ -132,6 +137,13 @@ class Diagnosis:
 
     ``initial_loss`` and ``expected_loss`` (ln C for C classes, Var y for a regression) are
     None without labels. ``str(d)`` is a plain-text report; in a notebook it shows as a table.
+
+    >>> d = Diagnosis(layers=(), problems=["dense: 90 % of tanh outputs saturated"], initial_loss=None,
+    ...               expected_loss=None, batch=64, model_name="mlp")
+    >>> d.ok
+    False
+    >>> print(d.report().splitlines()[1])
+      • dense: 90 % of tanh outputs saturated
     """
 
     layers: tuple

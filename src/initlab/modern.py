@@ -34,13 +34,21 @@ __all__ = ["residual_stream", "attention_softmax", "transformer_stream", "transf
 
 
 def layer_norm(x, eps=1e-5):
-    """Standardize each row of ``x`` (layer normalization without its gain and bias)."""
+    """Standardize each row of ``x`` (layer normalization without its gain and bias).
+
+    >>> layer_norm(np.array([[1.0, 3.0]])).round(3)
+    array([[-1.,  1.]])
+    """
     mean = x.mean(axis=-1, keepdims=True)
     return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
 
 
 def gelu(z):
-    """GELU, z·Φ(z), in the tanh approximation GPT-2 uses (Hendrycks & Gimpel 2016)."""
+    """GELU, z·Φ(z), in the tanh approximation GPT-2 uses (Hendrycks & Gimpel 2016).
+
+    >>> gelu(np.array([-3.0, 0.0, 3.0])).round(3)
+    array([-0.004,  0.   ,  2.996])
+    """
     return 0.5 * z * (1 + np.tanh(math.sqrt(2 / math.pi) * (z + 0.044715 * z**3)))
 
 

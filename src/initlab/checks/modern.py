@@ -20,7 +20,11 @@ __all__ = ["check_attention_logit_std", "check_residual_std", "check_prior_bias"
 
 def check_attention_logit_std(student) -> Feedback:
     """Check ``student(d_k, scaled) -> std`` of an attention logit :math:`q\\cdot k` (divided by
-    √d_k when ``scaled``) for queries and keys with i.i.d. N(0, 1) entries: √d_k, or 1."""
+    √d_k when ``scaled``) for queries and keys with i.i.d. N(0, 1) entries: √d_k, or 1.
+
+    >>> check_attention_logit_std(lambda d_k, scaled: 1.0 if scaled else d_k)
+    ✘ for 16, False you returned 16, the std of the attention logit is 4 (4× the right value): that is the variance: q·k sums d_k products of variance 1, so its std is √d_k.
+    """
     cases = [(d, s) for d in (1, 16, 64, 100, 512) for s in (False, True)]
     return compare(student, cases, lambda d, s: 1.0 if s else math.sqrt(d), [
         (lambda d, s: d if not s else math.sqrt(d),
@@ -33,7 +37,11 @@ def check_attention_logit_std(student) -> Feedback:
 
 def check_residual_std(student) -> Feedback:
     """Check ``student(n_blocks, std=0.02) -> σ`` of GPT-2's residual projections:
-    ``std / √(2·n_blocks)`` (two residual sublayers per block, attention and MLP)."""
+    ``std / √(2·n_blocks)`` (two residual sublayers per block, attention and MLP).
+
+    >>> check_residual_std(lambda n_blocks, std=0.02: std / n_blocks ** 0.5)
+    ✘ for 1, 0.02 you returned 0.02, the std of the residual projections is 0.0141421 (1.41× the right value): each block has two residual sublayers (attention and the MLP), so n_blocks blocks add 2·n_blocks branches: divide by √(2·n_blocks).
+    """
     cases = [(n, s) for n in (1, 6, 12, 24, 48) for s in (0.02, 0.01)]
     return compare(student, cases, lambda n, s: s / math.sqrt(2 * n), [
         (lambda n, s: s / math.sqrt(n), "each block has two residual sublayers (attention and "
@@ -55,9 +63,15 @@ def check_prior_bias(student, output="softmax") -> Feedback:
     """Check ``student(frequencies) -> b``, the output bias that makes the initial prediction the
     class frequencies. ``output="softmax"``: ``frequencies`` is an array summing to 1 and
     softmax(b) must equal it (b = log π, any constant added is fine). ``output="sigmoid"``: one
-    frequency π of the positive class, and b = log(π/(1 − π))."""
+    frequency π of the positive class, and b = log(π/(1 − π)).
+
+    >>> check_prior_bias(lambda frequencies: frequencies)
+    ✘ for frequencies [0.5, 0.3, 0.2] your bias predicts [0.391, 0.32, 0.289] at initialization: the bias is the log of the frequencies, not the frequencies.
+    >>> check_prior_bias(lambda p: math.log(p / (1 - p)), "sigmoid")
+    ✔ correct on all 5 test inputs.
+    """
     if output == "sigmoid":
-        cases = [(p,) for p in (0.01, 0.1, 0.3, 0.5, 0.9)]
+        cases = [(p,) for p in (0.3, 0.1, 0.01, 0.5, 0.9)]
         return compare(student, cases, lambda p: math.log(p / (1 - p)), [
             (lambda p: math.log(p), "that is log π: for one sigmoid unit σ(b) = π needs the "
                                     "log-odds, log(π/(1 − π))."),
@@ -92,7 +106,11 @@ def check_prior_bias(student, output="softmax") -> Feedback:
 def check_chrono_bias(student) -> Feedback:
     """Check ``student(units, t_max, rng) -> (forget_bias, input_bias)``: chrono initialization,
     forget = log u with u ~ U(1, t_max − 1), input = −forget. Judged on 20 000 units by the
-    range and by the mean and std of exp(forget) (five standard errors)."""
+    range and by the mean and std of exp(forget) (five standard errors).
+
+    >>> check_chrono_bias(lambda units, t_max, rng: (lambda u: (u, -u))(rng.uniform(1, t_max - 1, units)))
+    ✘ forget biases must lie in [0, ln(t_max − 1)] = [0, 4.078]; yours span [1, 59]. Did you forget the log?
+    """
     units, t_max = 20_000, 60
     got, bad = call_student(student, units, t_max, np.random.default_rng(0))
     if bad is not None:
@@ -124,7 +142,11 @@ def check_chrono_bias(student) -> Feedback:
 def check_diagnosis(result) -> Feedback:
     """Check the exercise "diagnose your own model": ``result`` is what
     ``initlab.diagnose.diagnose(model, x, y)`` returned for a model with at least three weight
-    layers, called with labels, and with no problem left."""
+    layers, called with labels, and with no problem left.
+
+    >>> check_diagnosis(None)
+    ✘ pass the result of diagnose(model, x, y), got NoneType
+    """
     from ..diagnose import Diagnosis
 
     if not isinstance(result, Diagnosis):
