@@ -89,7 +89,14 @@ def _init_name(init) -> str:
 
 
 def label(run) -> str:
-    """A one-line label for a run: its initializer, activation and depth × width."""
+    """A one-line label for a run: its initializer, activation and depth × width.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> label(SimpleNamespace(settings={"init": "he_normal", "activation": "relu", "depth": 15, "width": 64}))
+    'he_normal, relu, 15×64'
+    """
     s = run.settings
     return f"{_init_name(s['init'])}, {s['activation']}, {s['depth']}×{s['width']}"
 
@@ -102,7 +109,23 @@ def _colours(labels):
 def figure(runs, labels=None, title=None, dpi=80) -> bytes:
     """Draw ``runs`` (TrainingRun objects) as one PNG: loss, test accuracy and step-0 gradient
     norms per layer. Runs with the same label (default :func:`label`) share a colour, so seeds of
-    one setting read as one group. Returns the PNG bytes."""
+    one setting read as one group. Returns the PNG bytes.
+
+    Examples
+    --------
+    A hand-made run shows what ``figure`` reads; real ones come from :func:`initlab.training.train`.
+
+    >>> import numpy as np
+    >>> from initlab.training import TrainingRun
+    >>> run = TrainingRun(history={"loss": [2.0, 1.0], "accuracy": [0.5, 0.8],
+    ...                            "val_loss": [1.5, 0.9], "val_accuracy": [0.6, 0.85]},
+    ...                   initial_loss=2.3, chance_loss=2.3026, grad_norms=np.array([0.5, 0.2]),
+    ...                   update_ratios=np.ones((2, 2)), seconds=1.0, model=None,
+    ...                   settings={"init": "he_normal", "activation": "relu", "depth": 1, "width": 32})
+    >>> png = figure([run])
+    >>> png[1:4]
+    b'PNG'
+    """
     runs = list(runs)
     labels = [label(r) for r in runs] if labels is None else list(labels)
     if len(labels) != len(runs):
@@ -243,6 +266,15 @@ class TrainingExplorer:
     starting settings once, so the figure is not empty. ``data`` is an
     :class:`initlab.data.Dataset` or a name for :func:`initlab.data.load` (default: the offline
     digits).
+
+    Examples
+    --------
+    >>> explorer = TrainingExplorer(train_now=False, depth=15)
+    >>> explorer.settings()["depth"], explorer.runs
+    (15, [])
+    >>> explorer.set(depth=99)                       # out of range: clamped, with a message
+    >>> explorer.settings()["depth"]
+    30
     """
 
     def __init__(self, data="digits", train_now=True, **params):
@@ -346,7 +378,17 @@ class TrainingExplorer:
 
 
 def explore_training(**params) -> TrainingExplorer:
-    """Create a :class:`TrainingExplorer` (display it as the last expression of a cell)."""
+    """Create a :class:`TrainingExplorer` (display it as the last expression of a cell).
+
+    Examples
+    --------
+    A misspelt setting is an error that lists the valid ones:
+
+    >>> explore_training(widht=64)
+    Traceback (most recent call last):
+    ...
+    TypeError: unknown setting 'widht'; the explorer has init, activation, depth, width, epochs, optimizer, learning_rate, seed
+    """
     return TrainingExplorer(**params)
 
 
@@ -364,6 +406,19 @@ def twin(runs: Mapping, names: Sequence[str], labels: Mapping | None = None,
     precomputed says so. ``labels`` optionally maps a key to the legend label of its runs. The
     returned object displays as self-contained HTML (frames inlined as data URIs, inline
     JavaScript), so it works in a static page with no kernel and no network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlab.training import TrainingRun
+    >>> def run(loss):               # a hand-made run; real ones come from initlab.training.train
+    ...     return TrainingRun({"loss": loss, "accuracy": [0.5, 0.8], "val_loss": loss,
+    ...                         "val_accuracy": [0.6, 0.85]}, 2.3, 2.3026, np.array([0.5, 0.2]),
+    ...                        np.ones((2, 2)), 1.0, {"init": "he_normal", "activation": "relu",
+    ...                                               "depth": 1, "width": 32}, None)
+    >>> panel = twin({"he_normal": run([2.0, 1.0]), "zeros": run([2.3, 2.3])}, names=["initializer"])
+    >>> panel.html.count("<option")                  # one choice per precomputed key
+    2
     """
     names = [str(n) for n in names]
     if not names:

@@ -73,7 +73,16 @@ def _fmt(x: float) -> str:
 
 def verdict(sim: propagation.Simulation) -> str:
     """One line that says what happened to the signal, e.g. ``"vanishing: the signal shrinks
-    ×3e-05 by layer 30"``. Overflow, dead signals, saturation and dead ReLUs come first."""
+    ×3e-05 by layer 30"``. Overflow, dead signals, saturation and dead ReLUs come first.
+
+    Examples
+    --------
+    >>> from initlab import propagation
+    >>> print(verdict(propagation.simulate(depth=30, activation="relu", init="glorot_normal", seed=0)))
+    vanishing: the signal shrinks ×...e-05 by layer 30
+    >>> print(verdict(propagation.simulate(depth=100, activation="relu", init="uniform_pm1", seed=0)))
+    overflow: the signal reaches inf at layer ...
+    """
     last = sim.depth
     if sim.overflow_layer is not None:
         return f"overflow: the signal reaches inf at layer {sim.overflow_layer}"
@@ -302,7 +311,14 @@ class _Engine:
 
 
 def render(seed=0, **params) -> tuple[bytes, str, propagation.Simulation]:
-    """Simulate and draw one explorer state; return ``(png_bytes, verdict, simulation)``."""
+    """Simulate and draw one explorer state; return ``(png_bytes, verdict, simulation)``.
+
+    Examples
+    --------
+    >>> png, text, sim = render(depth=30, activation="relu", init="he_normal")
+    >>> png[1:4], text.split(":")[0], sim.depth
+    (b'PNG', 'healthy', 30)
+    """
     return _Engine().run(seed, _settings(**params))
 
 
@@ -312,6 +328,15 @@ class Explorer:
     Every control change calls :meth:`update`, which re-runs the simulation and redraws. Tests can
     drive it without a browser: set ``explorer.controls["depth"].value = 50`` (or call
     :meth:`set`) and read ``explorer.simulation``, ``explorer.verdict`` and ``explorer.png``.
+
+    Examples
+    --------
+    >>> explorer = Explorer(depth=30, activation="relu", init="glorot_normal")
+    >>> explorer.verdict.split(":")[0]
+    'vanishing'
+    >>> explorer.set(init="he_normal")                # what moving the dropdown does
+    >>> explorer.verdict.split(":")[0]
+    'healthy'
     """
 
     def __init__(self, seed=0, **params):
@@ -393,6 +418,13 @@ def live_bundle(widget, png: bytes, caption: str) -> dict:
     """The display data of a live explorer: the ipywidgets view for Jupyter, plus a static HTML
     snapshot of its current state (figure and caption) that a page without a kernel or network
     shows instead (the book renders ``text/html`` in place of widget views; see ``_config.yml``).
+
+    Examples
+    --------
+    >>> import ipywidgets
+    >>> bundle = live_bundle(ipywidgets.HTML("controls"), b"...png bytes...", "He + ReLU: healthy")
+    >>> sorted(bundle)
+    ['application/vnd.jupyter.widget-view+json', 'text/html', 'text/plain']
     """
     bundle = dict(widget._repr_mimebundle_())
     if png:
@@ -408,12 +440,29 @@ def live_bundle(widget, png: bytes, caption: str) -> dict:
 
 
 def explore(**params) -> Explorer:
-    """Create an :class:`Explorer` (display it as the last expression of a cell)."""
+    """Create an :class:`Explorer` (display it as the last expression of a cell).
+
+    Examples
+    --------
+    A misspelt setting is an error that lists the valid ones:
+
+    >>> explore(dpeth=3)
+    Traceback (most recent call last):
+    ...
+    TypeError: unknown setting 'dpeth'; the explorer has depth, width, activation, init, scale
+    """
     return Explorer(**params)
 
 
 class HTMLPanel:
-    """Self-contained HTML that a notebook displays as is (the kernel-free twins)."""
+    """Self-contained HTML that a notebook displays as is (the kernel-free twins).
+
+    Examples
+    --------
+    >>> panel = HTMLPanel("<b>He + ReLU: healthy</b>")
+    >>> panel._repr_html_()                           # what Jupyter and the book display
+    '<b>He + ReLU: healthy</b>'
+    """
 
     def __init__(self, html_text):
         self.html = html_text
@@ -423,7 +472,13 @@ class HTMLPanel:
 
 
 def png_data_uri(png: bytes) -> str:
-    """A PNG inlined as a data URI, so a static page needs no image file and no network."""
+    """A PNG inlined as a data URI, so a static page needs no image file and no network.
+
+    Examples
+    --------
+    >>> png_data_uri(b"abc")
+    'data:image/png;base64,YWJj'
+    """
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
@@ -434,6 +489,12 @@ def twin(param="scale", values=None, seed=0, **params) -> HTMLPanel:
     ``scale``, 1–100 for ``depth``), categorical ones (``init``, ``activation``) step through their
     ``values``. The returned object displays as self-contained HTML: PNG frames inlined as data
     URIs and inline JavaScript, so it works in a static page with no kernel and no network.
+
+    Examples
+    --------
+    >>> panel = twin("depth", values=[1, 10], activation="relu")
+    >>> isinstance(panel, HTMLPanel), "http" in panel.html        # self-contained: no links out
+    (True, False)
     """
     defaults = {"scale": [0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0, 3.0, 5.0, 10.0],
                 "depth": [1, 2, 3, 5, 10, 15, 20, 30, 50, 75, 100],
