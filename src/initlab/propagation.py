@@ -305,10 +305,10 @@ class _PerLayer:
 
     @property
     def ratio(self) -> float | None:
-        """pre_std last / first: how much the std of the pre-activations changes from layer 1 to
-        the last layer. He et al. (2015)'s derivation predicts 2^-14.5 for 30 ReLU layers with
-        Var w = 1/n (a prediction; the paper reports training curves, not this ratio).
-        None when undefined (0/0, inf/inf)."""
+        """The std of the pre-activations at the last layer over that at layer 1 (pre_std last /
+        first). He et al. (2015)'s derivation predicts 2^-14.5 for 30 ReLU layers with
+        Var w = 1/n; the paper reports training curves, not this ratio. None when undefined
+        (0/0, inf/inf)."""
         return _ratio(self.pre_std[-1], self.pre_std[0])
 
     @property
