@@ -92,7 +92,21 @@ def _initializer(description):
 def kernels_follow_initializers(model, what="your model") -> None:
     """AssertionError unless every Dense kernel of the described ``model`` lies within the support
     of the variance-scaling initializer its description names (kernels of other initializers
-    are left to the checks of :mod:`initlab.checks`)."""
+    are left to the checks of :mod:`initlab.checks`).
+
+    Examples
+    --------
+    >>> from initlab.quiet_keras import import_keras
+    >>> keras = import_keras()
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, kernel_initializer="he_uniform")])
+    >>> kernels_follow_initializers(model)                     # drawn by He uniform: nothing to say
+    >>> model.layers[0].kernel.assign(model.layers[0].kernel * 10.0)
+    <...>
+    >>> kernels_follow_initializers(model)
+    Traceback (most recent call last):
+    ...
+    AssertionError: your model: layer 1's kernel has values up to ..., outside the range [-1.225, 1.225] that its initializer draws from, so it was not drawn by it
+    """
     from ..coursework import describe
 
     description = describe(model)
@@ -114,7 +128,16 @@ def kernels_follow_initializers(model, what="your model") -> None:
 def is_keras_output(kernel, initializer: str, seed: int) -> bool:
     """Whether ``kernel`` is exactly what Keras' ``initializer`` (a class name of
     ``keras.initializers``) returns for its shape with ``seed``, computed by this process's
-    Keras."""
+    Keras.
+
+    Examples
+    --------
+    >>> from initlab.quiet_keras import import_keras
+    >>> keras = import_keras()
+    >>> kernel = keras.initializers.HeNormal(seed=3)((4, 2))
+    >>> is_keras_output(kernel, "HeNormal", seed=3), is_keras_output(kernel, "HeNormal", seed=4)
+    (True, False)
+    """
     from ..training import import_keras
 
     keras = import_keras()

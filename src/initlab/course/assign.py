@@ -35,11 +35,27 @@ MAX_TEST_FILE = 1 << 20          # bytes
 
 
 class HiddenTestsChanged(Exception):
-    """A built assignment's tests differ from the hashes recorded when it was built."""
+    """A built assignment's tests differ from the hashes recorded when it was built.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> verified_tests(tempfile.mkdtemp())             # a folder without a manifest
+    Traceback (most recent call last):
+    ...
+    initlab.course.assign.HiddenTestsChanged: ... has no valid manifest.json (built by an older version?): run make assignments again
+    """
 
 
 def import_otter():
-    """Import otter-grader, whose dependencies (ipylab, via traitlets) warn on import."""
+    """Import otter-grader, whose dependencies (ipylab, via traitlets) warn on import.
+
+    Examples
+    --------
+    >>> otter = import_otter()
+    >>> hasattr(otter, "assign"), hasattr(otter, "test_files")
+    (True, True)
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import otter.assign
@@ -48,13 +64,70 @@ def import_otter():
 
 
 def masters(folder=MASTERS) -> list[Path]:
-    """The assignment masters in ``folder``: MyST notebooks with an ``# ASSIGNMENT CONFIG`` cell."""
+    """The assignment masters in ``folder``: MyST notebooks with an ``# ASSIGNMENT CONFIG`` cell.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a1.md").write_text("# ASSIGNMENT CONFIG")
+    >>> _ = (folder / "notes.md").write_text("# Notes for the tutors")
+    >>> [p.name for p in masters(folder)]
+    ['a1.md']
+    """
     return sorted(p for p in Path(folder).glob("*.md")
                   if re.search(r"(?m)^# ASSIGNMENT CONFIG\s*$", p.read_text()))
 
 
 def build(master, out=BUILDS) -> Path:
-    """Run ``otter assign`` on one master and record the hashes; returns ``out/<master stem>``."""
+    """Run ``otter assign`` on one master and record the hashes; returns ``out/<master stem>``.
+
+    Examples
+    --------
+    The smallest master: a question with its solution and one test.
+
+    >>> import shutil, tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "tiny.md").write_text('''---
+    ... kernelspec: {name: python3, display_name: Python 3, language: python}
+    ... ---
+    ... ```{raw-cell}
+    ... # ASSIGNMENT CONFIG
+    ... name: tiny
+    ... tests: {files: true, ok_format: false}
+    ... ```
+    ... ```{raw-cell}
+    ... # BEGIN QUESTION
+    ... name: q1
+    ... ```
+    ... ```{code-cell} ipython3
+    ... answer = 2  # SOLUTION
+    ... ```
+    ... ```{raw-cell}
+    ... # BEGIN TESTS
+    ... ```
+    ... ```{code-cell} ipython3
+    ... def test_answer(answer):
+    ...     assert answer == 2
+    ...
+    ... test_answer(answer)
+    ... ```
+    ... ```{raw-cell}
+    ... # END TESTS
+    ... ```
+    ... ```{raw-cell}
+    ... # END QUESTION
+    ... ```
+    ... ''')
+    >>> built = build(folder / "tiny.md", folder / "builds")
+    >>> sorted(p.name for p in built.iterdir())
+    ['autograder', 'manifest.json', 'student', 'tiny-student.zip']
+    >>> assignment_name(built), list(verified_tests(built))
+    ('tiny', ['q1.py'])
+    >>> shutil.rmtree(folder)
+    """
     import jupytext
 
     otter_assign = import_otter().assign.main
@@ -79,7 +152,16 @@ def build(master, out=BUILDS) -> Path:
 
 
 def build_all(names=(), masters_dir=MASTERS, out=BUILDS, log=print) -> list[Path]:
-    """Build the named masters (all by default); returns their build folders."""
+    """Build the named masters (all by default); returns their build folders.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> build_all(["a9"], masters_dir=tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    SystemExit: no master for a9 in ...
+    """
     paths = masters(masters_dir)
     if names:
         wanted = {n.removesuffix(".md") for n in names}
@@ -96,7 +178,19 @@ def _otter_name(path) -> str | None:
 
 
 def assignment_name(build_dir) -> str:
-    """The otter name of a built assignment (``a1``), from its autograder notebook."""
+    """The otter name of a built assignment (``a1``), from its autograder notebook.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> built = Path(tempfile.mkdtemp())
+    >>> (built / "autograder").mkdir()
+    >>> metadata = {"metadata": {"otter": {"assignment_name": "a1"}}}
+    >>> _ = (built / "autograder" / "a1-what-not-to-do.ipynb").write_text(json.dumps(metadata))
+    >>> assignment_name(built)
+    'a1'
+    """
     notebooks = sorted((Path(build_dir) / "autograder").glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"{build_dir} holds no built assignment (run make assignments)")
@@ -124,7 +218,28 @@ def _manifest(build_dir: Path) -> dict:
 
 def verified_tests(build_dir) -> dict[str, str]:
     """The source of every test file of ``build_dir``, if each matches its recorded hash and no
-    file was added or removed; otherwise :class:`HiddenTestsChanged` naming the files."""
+    file was added or removed; otherwise :class:`HiddenTestsChanged` naming the files.
+
+    Examples
+    --------
+    A build folder by hand: one test file and the manifest with its hash.
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> built = Path(tempfile.mkdtemp())
+    >>> (built / "autograder" / "tests").mkdir(parents=True)
+    >>> test = built / "autograder" / "tests" / "q1.py"
+    >>> _ = test.write_text("assert answer == 2")
+    >>> manifest = {"master": "", "tests": {"q1.py": sha256(test.read_bytes())}}
+    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> verified_tests(built)
+    {'q1.py': 'assert answer == 2'}
+    >>> _ = test.write_text("assert True")                  # someone edits a hidden test
+    >>> verified_tests(built)
+    Traceback (most recent call last):
+    ...
+    initlab.course.assign.HiddenTestsChanged: the tests of ... changed since it was built (q1.py): nothing was graded with them. Find out who changed them, then run make assignments again
+    """
     recorded = _manifest(build_dir)["tests"]
     found = {p.name: p for p in _test_paths(build_dir)}
     changed = sorted(set(recorded) ^ set(found))
@@ -147,7 +262,30 @@ def verified_tests(build_dir) -> dict[str, str]:
 
 def load_tests(build_dir) -> list:
     """otter's ``ExceptionTestFile`` of every test of ``build_dir``, compiled from the bytes whose
-    hashes :func:`verified_tests` checked."""
+    hashes :func:`verified_tests` checked.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> built = Path(tempfile.mkdtemp())
+    >>> (built / "autograder" / "tests").mkdir(parents=True)
+    >>> source = '''from otter.test_files import test_case
+    ... OK_FORMAT = False
+    ... name = "q1"
+    ... points = 1
+    ... @test_case(points=None, hidden=False)
+    ... def test_answer(answer):
+    ...     assert answer == 2
+    ... '''
+    >>> _ = (built / "autograder" / "tests" / "q1.py").write_text(source)
+    >>> manifest = {"master": "", "tests": {"q1.py": sha256(source.encode())}}
+    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> [test] = load_tests(built)
+    >>> test.run({"answer": 2})
+    >>> test.name, test.passed_all
+    ('q1', True)
+    """
     ExceptionTestFile = import_otter().test_files.ExceptionTestFile
     build_dir = Path(build_dir)
     return [ExceptionTestFile.from_string(source, str(build_dir / "autograder" / "tests" / name))
@@ -156,7 +294,17 @@ def load_tests(build_dir) -> list:
 
 def resolve_build(assignment: str, builds=BUILDS, masters_dir=MASTERS, log=print) -> Path:
     """The build folder of ``assignment`` (a folder name or an otter name), built first if it is
-    missing, its master's content changed, or its tests do not match their hashes."""
+    missing, its master's content changed, or its tests do not match their hashes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> empty = tempfile.mkdtemp()
+    >>> resolve_build("a9", builds=empty, masters_dir=empty)
+    Traceback (most recent call last):
+    ...
+    SystemExit: no assignment 'a9': not in ... and no master in ...
+    """
     builds, masters_dir = Path(builds), Path(masters_dir)
     candidates = {p.stem: p for p in masters(masters_dir)} if masters_dir.is_dir() else {}
     by_otter = {_otter_name(p): stem for stem, p in candidates.items()}

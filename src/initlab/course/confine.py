@@ -32,6 +32,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+__all__ = ["HOME", "UID_BASE", "confine", "landlock_abi", "bwrap_path", "bwrap_args", "kill_user",
+           "pids_of"]
+
 #: Where a worker's folder is mounted inside bubblewrap.
 HOME = "/home/submission"
 #: First uid (and gid) a root grader gives its workers; one per worker running at once.
@@ -69,7 +72,13 @@ def _libc():
 
 
 def landlock_abi() -> int:
-    """The Landlock ABI version of the running kernel, 0 if it has none (or this is not Linux)."""
+    """The Landlock ABI version of the running kernel, 0 if it has none (or this is not Linux).
+
+    Examples
+    --------
+    >>> landlock_abi() >= 0
+    True
+    """
     libc = _libc()
     if libc is None:
         return 0
@@ -136,6 +145,16 @@ def confine(config: dict) -> dict:
     ``config``: ``limits`` (``memory``, ``cpu``, ``file_size``, ``processes``: each a number or
     None), ``uid``/``gid`` (a user to become if this process is root, or None), and the Landlock
     lists ``read``, ``write`` and ``devices``. Call it before running anything untrusted.
+
+    Examples
+    --------
+    Confining is for good, so try it in a process of its own:
+
+    >>> import subprocess, sys
+    >>> code = ("from initlab.course.confine import confine; "
+    ...         "print(confine({'limits': {'cpu': 60}, 'read': [], 'write': [], 'devices': []})['limits'])")
+    >>> print(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout, end="")
+    {'RLIMIT_CORE': 0, 'RLIMIT_CPU': 60}
     """
     import resource
     import signal
@@ -183,6 +202,12 @@ def bwrap_path() -> str | None:
 
     It can be installed yet unusable, e.g. in a container without the privileges to create
     namespaces: a tiny container is started once per process to find out.
+
+    Examples
+    --------
+    >>> path = bwrap_path()
+    >>> path is None or path.endswith("bwrap")
+    True
     """
     path = shutil.which("bwrap")
     if path is None:
@@ -225,7 +250,17 @@ def _system_binds(read) -> list[str]:
 def bwrap_args(read: list[str], work: str, drop_user: bool) -> list[str]:
     """The options of ``bwrap`` for a worker whose folder is ``work`` (mounted at :data:`HOME`):
     read-only ``read`` paths, a private ``/tmp``, new namespaces, killed with its parent. When
-    ``drop_user``, the worker keeps only the capabilities it needs to change user."""
+    ``drop_user``, the worker keeps only the capabilities it needs to change user.
+
+    Examples
+    --------
+    >>> args = bwrap_args(["/usr"], "/tmp/worker-1", drop_user=False)
+    >>> "--unshare-net" in args, "--die-with-parent" in args
+    (True, True)
+    >>> i = args.index("--bind")
+    >>> args[i:i + 3]                              # the only writable folder, mounted at HOME
+    ['--bind', '/tmp/worker-1', '/home/submission']
+    """
     args = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if drop_user:
@@ -239,7 +274,13 @@ def bwrap_args(read: list[str], work: str, drop_user: bool) -> list[str]:
 
 def kill_user(uid: int, rounds: int = 50) -> int:
     """SIGKILL every process of ``uid`` (a worker's own user), until none is left or ``rounds``
-    scans of ``/proc`` are done; returns how many processes were killed."""
+    scans of ``/proc`` are done; returns how many processes were killed.
+
+    Examples
+    --------
+    >>> kill_user(UID_BASE + 1_000_000)            # a uid no process uses: nothing to kill
+    0
+    """
     killed = 0
     for _ in range(rounds):
         found = [pid for pid in pids_of(uid) if pid != os.getpid()]
@@ -255,7 +296,14 @@ def kill_user(uid: int, rounds: int = 50) -> int:
 
 
 def pids_of(uid: int) -> list[int]:
-    """The processes whose /proc entry belongs to ``uid``."""
+    """The processes whose /proc entry belongs to ``uid``.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.getpid() in pids_of(os.getuid())
+    True
+    """
     pids = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():

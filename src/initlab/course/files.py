@@ -16,7 +16,16 @@ __all__ = ["NotARegularFile", "read_regular", "sha256"]
 
 
 class NotARegularFile(OSError):
-    """The path is a symbolic link, a FIFO, a device, a socket or a folder, not a file."""
+    """The path is a symbolic link, a FIFO, a device, a socket or a folder, not a file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> read_regular(tempfile.mkdtemp(), 100)                  # a folder
+    Traceback (most recent call last):
+    ...
+    initlab.course.files.NotARegularFile: ... is not a regular file (mode drwx------)
+    """
 
 
 def read_regular(path, limit: int, owner: int | None = None) -> bytes:

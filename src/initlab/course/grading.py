@@ -72,7 +72,15 @@ class Limits:
     worker, which imports TensorFlow, peaks at 1.5 GB of address space (0.64 GB resident) with
     one thread per TensorFlow pool, as the grader sets it, and 2.4 GB with TensorFlow's default
     threads, and runs the notebook in 10 s. ``memory`` (RLIMIT_AS) leaves room above that;
-    RLIMIT_DATA is used where RLIMIT_AS is not supported."""
+    RLIMIT_DATA is used where RLIMIT_AS is not supported.
+
+    Examples
+    --------
+    >>> Limits().memory >> 30, Limits().cpu                  # GB of address space, CPU seconds
+    (4, 900)
+    >>> Limits(cell_timeout=10).cell_timeout
+    10
+    """
 
     cell_timeout: float = 120.0      # wall-clock seconds per notebook cell
     call_timeout: float = 30.0       # wall-clock seconds per function call made by a test
@@ -475,7 +483,39 @@ def _run_question(test_file, session: Session, env: RemoteEnv) -> list[TestResul
 def grade_submission(path, build_dir, student=None, limits=None, paths=None,
                      isolation=None) -> Grade:
     """Grade one submission against the built assignment in ``build_dir``: its hidden tests are
-    checked against their hashes first (:class:`HiddenTestsChanged` stops everything)."""
+    checked against their hashes first (:class:`HiddenTestsChanged` stops everything).
+
+    Examples
+    --------
+    A built assignment by hand (one hidden test, its hash in the manifest) and one submission:
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from initlab.course.files import sha256
+    >>> built = Path(tempfile.mkdtemp()) / "tiny"
+    >>> (built / "autograder" / "tests").mkdir(parents=True)
+    >>> otter_meta = {"metadata": {"otter": {"assignment_name": "tiny"}}}
+    >>> _ = (built / "autograder" / "tiny.ipynb").write_text(json.dumps(otter_meta))
+    >>> test = '''from otter.test_files import test_case
+    ... OK_FORMAT = False
+    ... name = "q1"
+    ... points = 1
+    ... @test_case(points=None, hidden=True)
+    ... def test_answer(answer):
+    ...     assert answer == 2
+    ... '''
+    >>> _ = (built / "autograder" / "tests" / "q1.py").write_text(test)
+    >>> manifest = {"master": "", "tests": {"q1.py": sha256(test.encode())}}
+    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> submission = Path(tempfile.mkdtemp()) / "olga.py"
+    >>> _ = submission.write_text('''# %%
+    ... STUDENT_ID = "12345"
+    ... answer = 1 + 1
+    ... ''')
+    >>> result = grade_submission(submission, built)      # runs the notebook in a confined worker
+    >>> result.scores, result.student_id
+    ({'q1': (1.0, 1.0)}, '12345')
+    """
     path, build_dir, limits = Path(path), Path(build_dir), limits or Limits()
     isolation = isolation or choose_isolation()
     start = time.monotonic()
@@ -560,7 +600,15 @@ def _session_notes(session: Session) -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Isolation:
-    """How workers are confined (see :func:`choose_isolation` and :mod:`initlab.course.confine`)."""
+    """How workers are confined (see :func:`choose_isolation` and :mod:`initlab.course.confine`).
+
+    Examples
+    --------
+    >>> Isolation()                                          # nothing: only for trusted notebooks
+    Isolation(bwrap=None, landlock=0, own_users=False)
+    >>> choose_isolation(allow_unsandboxed=True).landlock == confine.landlock_abi()
+    True
+    """
 
     bwrap: str | None = None         # the bwrap program; None: no container
     landlock: int = 0                # the Landlock ABI every worker must apply; 0: not required
@@ -578,7 +626,14 @@ def choose_isolation(allow_unsandboxed=False, require_bwrap=False, warn=None) ->
     """The strongest isolation this machine allows: bubblewrap and Landlock, and a user per
     worker when the grader is root. Without bubblewrap: refuse if ``require_bwrap``, else say so
     (``warn``) and use Landlock alone. Without Landlock either: refuse unless
-    ``allow_unsandboxed``."""
+    ``allow_unsandboxed``.
+
+    Examples
+    --------
+    >>> isolation = choose_isolation(allow_unsandboxed=True)
+    >>> isolation.bwrap == confine.bwrap_path(), isolation.landlock == confine.landlock_abi()
+    (True, True)
+    """
     bwrap, abi, root = confine.bwrap_path(), confine.landlock_abi(), os.geteuid() == 0
     if bwrap is None:
         if require_bwrap:
@@ -636,7 +691,40 @@ def grade(submissions, build_dir, out=None, limits=None, jobs=1, masters_dir=MAS
           isolation=None, log=None) -> list[Grade]:
     """Grade ``submissions`` (a folder, or a list of files) against ``build_dir``; with ``out``,
     write the CSV and the feedback there (:func:`write_report`). ``isolation`` defaults to
-    :func:`choose_isolation`'s choice."""
+    :func:`choose_isolation`'s choice.
+
+    Examples
+    --------
+    A built assignment by hand (see :func:`grade_submission`), and a folder of two submissions:
+
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> from initlab.course.files import sha256
+    >>> built = Path(tempfile.mkdtemp()) / "tiny"
+    >>> (built / "autograder" / "tests").mkdir(parents=True)
+    >>> otter_meta = {"metadata": {"otter": {"assignment_name": "tiny"}}}
+    >>> _ = (built / "autograder" / "tiny.ipynb").write_text(json.dumps(otter_meta))
+    >>> test = '''from otter.test_files import test_case
+    ... OK_FORMAT = False
+    ... name = "q1"
+    ... points = 1
+    ... @test_case(points=None, hidden=True)
+    ... def test_answer(answer):
+    ...     assert answer == 2
+    ... '''
+    >>> _ = (built / "autograder" / "tests" / "q1.py").write_text(test)
+    >>> manifest = {"master": "", "tests": {"q1.py": sha256(test.encode())}}
+    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> submissions = Path(tempfile.mkdtemp())
+    >>> _ = (submissions / "olga.py").write_text('STUDENT_ID = "12345"; answer = 2')
+    >>> _ = (submissions / "ivan.py").write_text('STUDENT_ID = "67890"; answer = 3')
+    >>> grades = grade(submissions, built, out=submissions / "report",
+    ...                isolation=choose_isolation(allow_unsandboxed=True))
+    >>> [(g.student, g.total) for g in grades]
+    [('ivan', 0.0), ('olga', 1.0)]
+    >>> sorted(p.name for p in (submissions / "report" / "feedback").iterdir())
+    ['ivan.md', 'olga.md']
+    """
     build_dir = Path(build_dir)
     if isinstance(submissions, (str, os.PathLike)):
         found = find_submissions(submissions)
@@ -666,7 +754,16 @@ def grade(submissions, build_dir, out=None, limits=None, jobs=1, masters_dir=MAS
 
 def build_all(names=(), masters_dir=MASTERS, out=BUILDS, verify=True, log=print) -> list[Path]:
     """Build the named masters (all by default); with ``verify``, grade each reference solution,
-    which must score 100 %."""
+    which must score 100 %.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> build_all(["a9"], masters_dir=tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    SystemExit: no master for a9 in ...
+    """
     built = []
     for target in _build_all(names, masters_dir, out, log):
         log(f"{target.name}: built {target}/student and /autograder, test hashes in manifest.json")
@@ -736,6 +833,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """The command line behind ``make assignments`` and ``make grade``; returns the exit status.
+
+    >>> import tempfile
+    >>> main(["grade", tempfile.mkdtemp()])
+    Traceback (most recent call last):
+    ...
+    SystemExit: no .ipynb, .md or .py files in ...
+    """
     args = _parser().parse_args(argv)
     if args.command == "assign":
         build_all(args.names, args.masters, args.out, verify=not args.no_verify)

@@ -14,12 +14,30 @@ import os
 import re
 import struct
 
+__all__ = ["MAX_MESSAGE", "HEADER", "ProtocolError", "read_exact", "frame", "unframe", "encode",
+           "decode", "description"]
+
 MAX_MESSAGE = 256 << 20          # bytes in one message; a bigger answer is refused
 HEADER = struct.Struct("<QI")    # payload length, JSON header length
 
 
 def read_exact(fd, n) -> bytes:
-    """``n`` bytes from ``fd`` (blocking); EOFError if it ends first."""
+    """``n`` bytes from ``fd`` (blocking); EOFError if it ends first.
+
+    Examples
+    --------
+    >>> import os
+    >>> r, w = os.pipe()
+    >>> _ = os.write(w, b"hello")
+    >>> read_exact(r, 5)
+    b'hello'
+    >>> os.close(w)
+    >>> read_exact(r, 1)                                    # the writer is gone: no more bytes
+    Traceback (most recent call last):
+    ...
+    EOFError
+    >>> os.close(r)
+    """
     chunks = []
     while n:
         chunk = os.read(fd, min(n, 1 << 20))
@@ -34,11 +52,30 @@ def read_exact(fd, n) -> bytes:
 # Wire format: a JSON header followed by raw buffers, one per numpy array or bytes value.
 
 class ProtocolError(Exception):
-    """A message that is not valid in this protocol."""
+    """A message that is not valid in this protocol.
+
+    Examples
+    --------
+    >>> unframe(b"not json", 8)
+    Traceback (most recent call last):
+    ...
+    initlab.course.protocol.ProtocolError: unreadable message: Expecting value: line 1 column 1 (char 0)
+    """
 
 
 def frame(message: dict, blobs: list[bytes]) -> bytes:
-    """Serialise ``message`` (JSON-able, arrays replaced by blob references) and its buffers."""
+    """Serialise ``message`` (JSON-able, arrays replaced by blob references) and its buffers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> blobs = []
+    >>> data = encode({"std": 0.5, "w": np.zeros(3, dtype=np.float32)}, blobs)
+    >>> wire = frame({"answer": data}, blobs)
+    >>> size, header_length = HEADER.unpack(wire[:HEADER.size])
+    >>> size == len(wire) - HEADER.size
+    True
+    """
     message = dict(message, _blobs=[len(b) for b in blobs])
     header = json.dumps(message, separators=(",", ":")).encode()
     size = len(header) + sum(len(b) for b in blobs)
@@ -46,6 +83,14 @@ def frame(message: dict, blobs: list[bytes]) -> bytes:
 
 
 def unframe(payload: bytes, header_length: int) -> tuple[dict, list[bytes]]:
+    """The inverse of :func:`frame`: ``(message, buffers)`` from what follows the fixed header.
+    Anything malformed raises :class:`ProtocolError`.
+
+    >>> wire = frame({"op": "get", "name": "answer"}, [b"abc"])
+    >>> size, header_length = HEADER.unpack(wire[:HEADER.size])
+    >>> unframe(wire[HEADER.size:], header_length)
+    ({'op': 'get', 'name': 'answer'}, [b'abc'])
+    """
     try:
         message = json.loads(payload[:header_length])
     except (ValueError, RecursionError) as error:
@@ -70,6 +115,19 @@ def encode(value, blobs: list[bytes], refer=None, depth: int = 0):
 
     ``refer(obj)`` is called for anything that is not data (functions, models, ...) and returns
     the JSON that stands for it; without it, such values raise TypeError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> blobs = []
+    >>> encode((1, 2.5), blobs)
+    {'__tuple__': [1, 2.5]}
+    >>> encode(np.zeros(2), blobs), blobs
+    ({'__array__': 0, 'dtype': '<f8', 'shape': [2]}, [b'...'])
+    >>> encode(print, [])
+    Traceback (most recent call last):
+    ...
+    TypeError: cannot send a builtin_function_or_method
     """
     import numpy as np
 
@@ -118,7 +176,18 @@ def encode(value, blobs: list[bytes], refer=None, depth: int = 0):
 
 def decode(data, blobs: list[bytes], resolve=None, depth: int = 0):
     """The inverse of :func:`encode`. ``resolve(tag, data)`` rebuilds ``__remote__`` and
-    ``__handle__`` references. Anything malformed raises :class:`ProtocolError`."""
+    ``__handle__`` references. Anything malformed raises :class:`ProtocolError`.
+
+    Examples
+    --------
+    >>> blobs = []
+    >>> decode(encode({"shape": (300, 200), "seen": {1, 2}}, blobs), blobs)
+    {'shape': (300, 200), 'seen': {1, 2}}
+    >>> decode({"__array__": 0, "dtype": "|O", "shape": [1]}, [b""])      # object arrays could run code
+    Traceback (most recent call last):
+    ...
+    initlab.course.protocol.ProtocolError: arrays of dtype object are not accepted
+    """
     import numpy as np
 
     if depth > 42:

@@ -19,7 +19,13 @@ __all__ = ["TestResult", "Grade", "write_report", "feedback_names", "flag_shared
 
 @dataclasses.dataclass
 class TestResult:
-    """One test case's result, as the feedback shows it."""
+    """One test case's result, as the feedback shows it.
+
+    Examples
+    --------
+    >>> TestResult("1", hidden=True, passed=False, points=0.0, message="an assertion failed")
+    TestResult(name='1', hidden=True, passed=False, points=0.0, message='an assertion failed')
+    """
 
     __test__ = False                                   # not a pytest class
     name: str
@@ -31,7 +37,27 @@ class TestResult:
 
 @dataclasses.dataclass
 class Grade:
-    """One submission's grade: points and test results per question, and notes."""
+    """One submission's grade: points and test results per question, and notes.
+
+    Examples
+    --------
+    >>> grade = Grade("olga", "olga.ipynb", "a1", scores={"q1": (2.0, 2.0), "q2": (0.5, 1.0)},
+    ...               tests={"q2": [TestResult("1", True, False, 0.0, "an assertion failed")]})
+    >>> grade.total, grade.possible
+    (2.5, 3.0)
+    >>> print(grade.feedback())
+    # a1: feedback for olga
+    <BLANKLINE>
+    **Score: 2.5 / 3**
+    <BLANKLINE>
+    ## q1: 2 / 2
+    <BLANKLINE>
+    <BLANKLINE>
+    ## q2: 0.5 / 1
+    <BLANKLINE>
+    * ✘ hidden test 1: an assertion failed
+    <BLANKLINE>
+    """
 
     student: str
     source: str
@@ -72,7 +98,16 @@ class Grade:
 
 
 def flag_shared_ids(grades) -> None:
-    """Note in each grade whose ``STUDENT_ID`` another submission also uses, and each missing id."""
+    """Note in each grade whose ``STUDENT_ID`` another submission also uses, and each missing id.
+
+    Examples
+    --------
+    >>> olga = Grade("olga", "olga.ipynb", "a1", student_id="12345")
+    >>> ivan = Grade("ivan", "ivan.ipynb", "a1", student_id="12345")
+    >>> flag_shared_ids([olga, ivan])
+    >>> olga.notes
+    ['STUDENT_ID `12345` is also used by ivan.']
+    """
     by_id = {}
     for g in grades:
         if g.student_id:
@@ -121,7 +156,20 @@ def feedback_names(students) -> dict[str, str]:
 
 def write_report(grades, out) -> Path:
     """Write ``grades.csv`` (one row per submission) and ``feedback/<student>.md`` into ``out``;
-    a previous run's feedback files are removed first."""
+    a previous run's feedback files are removed first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> grades = [Grade("olga", "olga.ipynb", "a1", scores={"q1": (2.0, 2.0)}, student_id="12345")]
+    >>> print(write_report(grades, out).read_text().strip())
+    student,student_id,q1,total,possible,notes
+    olga,12345,2,2,2,
+    >>> sorted(p.name for p in (out / "feedback").iterdir())
+    ['olga.md']
+    """
     out = Path(out)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     for old in (out / "feedback").glob("*.md"):       # a previous run's students

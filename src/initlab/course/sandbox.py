@@ -36,6 +36,9 @@ from . import confine as _confine
 from .protocol import (HEADER, MAX_MESSAGE, ProtocolError, decode, encode, frame, read_exact,
                        unframe)
 
+__all__ = ["LOG_LIMIT", "Worker", "WorkerDied", "WorkerTimeout", "RemoteObject", "RemoteCallable",
+           "remote_object", "exit_reason"]
+
 LOG_LIMIT = 2 << 20              # bytes of a worker's printed output kept in its log
 
 
@@ -243,11 +246,45 @@ def _main(argv):
 # The grader's side
 
 class WorkerDied(Exception):
-    """The worker process ended (or was stopped); ``str`` says how."""
+    """The worker process ended (or was stopped); ``str`` says how.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from initlab.course.grading import sandbox_paths
+    >>> work, log = tempfile.mkdtemp(), tempfile.TemporaryFile()
+    >>> config = {"limits": {"cpu": 60}, "write": [work], **sandbox_paths([])}
+    >>> worker = Worker(work, config, {"PATH": "/usr/bin", "HOME": work}, log.fileno())
+    >>> worker.kill()
+    >>> worker.recv(timeout=10)
+    Traceback (most recent call last):
+    ...
+    initlab.course.sandbox.WorkerDied: it was killed (the time limit, or the system ran out of memory)
+    >>> worker.close(), log.close()
+    (None, None)
+    """
 
 
 class WorkerTimeout(Exception):
-    """The worker did not answer in time (it has been stopped)."""
+    """The worker did not answer in time (it has been stopped).
+
+    Examples
+    --------
+    After its ``hello`` a worker waits for requests, so a second message never comes:
+
+    >>> import tempfile
+    >>> from initlab.course.grading import sandbox_paths
+    >>> work, log = tempfile.mkdtemp(), tempfile.TemporaryFile()
+    >>> config = {"limits": {"cpu": 60}, "write": [work], **sandbox_paths([])}
+    >>> worker = Worker(work, config, {"PATH": "/usr/bin", "HOME": work}, log.fileno())
+    >>> hello, _ = worker.recv(timeout=60)
+    >>> worker.recv(timeout=0.5)
+    Traceback (most recent call last):
+    ...
+    initlab.course.sandbox.WorkerTimeout: no answer in time
+    >>> worker.close(), log.close()
+    (None, None)
+    """
 
 
 class Worker:
@@ -258,6 +295,21 @@ class Worker:
     ``bwrap`` (the program's path) the worker runs in a container whose only writable folder is
     ``work``. Use :meth:`recv` and :meth:`send`: every wait has a deadline, after which the
     worker and everything it started are killed.
+
+    Examples
+    --------
+    A worker without a container (``bwrap=None``) confines itself, then says hello:
+
+    >>> import tempfile
+    >>> from initlab.course.grading import sandbox_paths
+    >>> work, log = tempfile.mkdtemp(), tempfile.TemporaryFile()
+    >>> config = {"limits": {"cpu": 60}, "write": [work], **sandbox_paths([])}
+    >>> worker = Worker(work, config, {"PATH": "/usr/bin", "HOME": work}, log.fileno())
+    >>> hello, _ = worker.recv(timeout=60)
+    >>> hello["event"], hello["limits"]["RLIMIT_CPU"]
+    ('hello', 60)
+    >>> worker.close(), log.close()
+    (None, None)
     """
 
     def __init__(self, work, config: dict, env: dict, log_fd: int, bwrap=None, uid=None):
@@ -397,6 +449,13 @@ class RemoteObject:
 
     Instances of ``RemoteCallable`` can be called; the call runs in the worker. Each proxy
     class is named after the remote type, so a message can say "got Sequential".
+
+    Examples
+    --------
+    >>> model = remote_object(None, {"__remote__": 3, "type": "Sequential", "repr": "<Sequential>"},
+    ...                       1, "model", None)
+    >>> model, type(model).__name__, isinstance(model, RemoteCallable)
+    (<Sequential>, 'Sequential', False)
     """
 
     def __init__(self, client, handle, generation, name, type_name, text, description):
@@ -408,6 +467,18 @@ class RemoteObject:
 
 
 class RemoteCallable(RemoteObject):
+    """A :class:`RemoteObject` that can be called: the call runs in the worker, through the
+    grader's client.
+
+    >>> class Client:                     # the grader's side: sends the call to the worker
+    ...     def call(self, proxy, args, kwargs):
+    ...         return f"{proxy.name}{args} ran in the worker"
+    >>> he_std = remote_object(Client(), {"__remote__": 7, "type": "function", "callable": True},
+    ...                        1, "he_std", None)
+    >>> he_std((300, 200))
+    'he_std((300, 200),) ran in the worker'
+    """
+
     def __call__(self, *args, **kwargs):
         return self._client.call(self, args, kwargs)
 
@@ -416,7 +487,14 @@ _PROXY_CLASSES: dict = {}
 
 
 def remote_object(client, data: dict, generation: int, name, description) -> RemoteObject:
-    """The proxy for a ``__remote__`` reference sent by a worker."""
+    """The proxy for a ``__remote__`` reference sent by a worker.
+
+    Examples
+    --------
+    >>> f = remote_object(None, {"__remote__": 7, "type": "function", "callable": True}, 1, "he_std", None)
+    >>> f, f.type_name, isinstance(f, RemoteCallable)
+    (<function>, 'function', True)
+    """
     type_name = data.get("type") if isinstance(data.get("type"), str) else "object"
     type_name = "".join(c for c in type_name if c.isalnum() or c == "_")[:80] or "object"
     base = RemoteCallable if data.get("callable") is True else RemoteObject
@@ -430,7 +508,15 @@ def remote_object(client, data: dict, generation: int, name, description) -> Rem
 
 
 def exit_reason(code) -> str:
-    """Why a worker with exit status ``code`` ended, in words for the student."""
+    """Why a worker with exit status ``code`` ended, in words for the student.
+
+    Examples
+    --------
+    >>> exit_reason(-9)
+    'it was killed (the time limit, or the system ran out of memory)'
+    >>> exit_reason(-24)
+    'it used up its CPU-time limit'
+    """
     import signal
 
     if code is None:
