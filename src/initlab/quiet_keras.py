@@ -100,7 +100,7 @@ def import_keras():
     Before TensorFlow first loads it sets, unless already set, ``TF_CPP_MIN_LOG_LEVEL=3`` (C++
     log: errors only), ``TF_ENABLE_ONEDNN_OPTS=0`` (the same kernels on every CPU; see the
     module's docstring) and ``KERAS_BACKEND=tensorflow``. It loads TensorFlow and runs one
-    operation with fd 2 filtered (:func:`is_notice`), then lowers TensorFlow's Python and absl
+    operation with fd 2 filtered (``is_notice``), then lowers TensorFlow's Python and absl
     loggers to errors. Use it instead of ``import keras`` or ``import tensorflow`` in chapters,
     assignments and tests, before anything else imports TensorFlow; afterwards plain
     ``import tensorflow as tf`` is free and quiet.

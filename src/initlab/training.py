@@ -26,7 +26,7 @@ different numbers; it is always on so that results do not depend on what ran bef
 process-wide TensorFlow setting and stays on.
 
 Runs are quiet: nothing is printed, there are no progress bars, and TensorFlow loads silently on
-every CPU (see :func:`initlab.quiet_keras.import_keras`, re-exported here as ``import_keras``). ``import initlab.training`` does not import TensorFlow; the
+every CPU (see ``initlab.quiet_keras.import_keras``, re-exported here as ``import_keras``). ``import initlab.training`` does not import TensorFlow; the
 first run does (a few seconds, once).
 """
 

@@ -77,7 +77,7 @@ def check_vanish_depth(answer, width, sigma, threshold=1e-6) -> Feedback:
 def check_layer_stds(answer, widths, activation) -> Feedback:
     """Check ``answer``: one σ per weight matrix of a dense net of layer widths
     ``widths = [n_0, ..., n_L]`` with the scheme the course recommends for ``activation``
-    (:data:`RECOMMENDED`: He for relu, Glorot for tanh, LeCun for selu).
+    (``RECOMMENDED``: He for relu, Glorot for tanh, LeCun for selu).
 
     Examples
     --------
@@ -121,7 +121,7 @@ _KERAS_CASES = (([64, 128, 32], "relu"), ([32, 64, 64], "tanh"), ([48, 96, 24], 
 
 
 def _keras_scheme(init) -> str | None:
-    """The scheme of a described Keras initializer: a name of :data:`SCHEMES`, "other" for another
+    """The scheme of a described Keras initializer: a name of ``SCHEMES``, "other" for another
     variance scaling, None if it is not one (or unknown, e.g. a custom function)."""
     if not isinstance(init, dict):
         return None
@@ -148,7 +148,7 @@ def _model(model, what):
 def check_keras_model(build, widths=None, activation=None) -> Feedback:
     """Check ``build(widths, activation)`` returns a Keras model of ``len(widths) − 1`` Dense layers
     of ``widths[1:]`` units with that activation, zero biases and kernels drawn with the scheme of
-    :data:`RECOMMENDED` (judged by the initializer's class when Keras names it, and always by the
+    ``RECOMMENDED`` (judged by the initializer's class when Keras names it, and always by the
     kernels' std within five standard errors). Tried on (widths, activation) first if given,
     then on three fixed cases, one per activation.
 
@@ -213,7 +213,7 @@ def _keras_defaults(keras):
 
 
 def check_keras_defaults(answer) -> Feedback:
-    """Check ``answer``: a dict from each key of :data:`DEFAULT_KEYS` (``"Dense.kernel"``, ...)
+    """Check ``answer``: a dict from each key of ``DEFAULT_KEYS`` (``"Dense.kernel"``, ...)
     to the name of the initializer Keras uses by default. Any identifier that
     ``keras.initializers.get`` turns into the same class and configuration is right; the truth is
     read from the installed Keras.
@@ -319,7 +319,7 @@ KERAS_PRESETS = {f"{s}_{d}": (s, d) for s in ("he", "glorot", "lecun") for d in 
 
 def check_variance_scaling(init, name) -> Feedback:
     """Check ``init`` equals the Keras preset ``name`` (e.g. ``"he_normal"``, see
-    :data:`KERAS_PRESETS`) written as ``keras.initializers.VarianceScaling(scale, mode,
+    ``KERAS_PRESETS``) written as ``keras.initializers.VarianceScaling(scale, mode,
     distribution)``: its configuration when it has one, and its samples always
     (:func:`check_sampler` on a dense and a conv shape).
 

@@ -35,7 +35,7 @@ SHAPES = ((300, 200), (784, 128), (64, 10), (3, 3, 32, 64), (5, 5, 3, 16), (7, 1
 
 
 def target_std(scheme, shape) -> float:
-    """σ of ``scheme`` (a key of :data:`SCHEMES`) for a kernel ``shape``.
+    """σ of ``scheme`` (a key of ``SCHEMES``) for a kernel ``shape``.
 
     Examples
     --------
@@ -82,7 +82,7 @@ def std_mistakes(scheme):
 
 
 def check_std(student, scheme="glorot") -> Feedback:
-    """Check ``student(shape) -> σ`` for a scheme in :data:`SCHEMES` on dense and conv shapes.
+    """Check ``student(shape) -> σ`` for a scheme in ``SCHEMES`` on dense and conv shapes.
 
     Examples
     --------
