@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import Z
+from _stats import Z
 from initlab import initializers as ini
 from initlab import propagation as P
 from initlab import widgets

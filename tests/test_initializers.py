@@ -1,6 +1,6 @@
 """Tests of initlab.initializers: exact formulas, sample statistics, seeds, errors, properties.
 
-Statistical tolerances come from conftest.py: Z = 5 standard errors of each estimate, so a correct
+Statistical tolerances come from _stats.py: Z = 5 standard errors of each estimate, so a correct
 initializer fails a check with probability < 1e-6; every sample uses a fixed seed as well.
 """
 
@@ -16,7 +16,7 @@ from numpy.testing import assert_array_equal
 from scipy import stats
 
 import initlab.initializers as ini
-from conftest import KS_P_MIN, KURTOSIS, TRUNC_M2, TRUNC_M4, z_bound
+from _stats import KS_P_MIN, KURTOSIS, TRUNC_M2, TRUNC_M4, z_bound
 from initlab.initializers import (
     ALIASES, NAMES, VarianceScaling, compute_fans, gain, get,
 )

@@ -13,7 +13,7 @@ from numpy.testing import assert_array_equal
 from scipy import stats
 
 import initlab.initializers as ini
-from conftest import KS_P_MIN, KURTOSIS, z_bound
+from _stats import KS_P_MIN, KURTOSIS, z_bound
 from initlab.quiet_keras import import_keras
 
 keras = import_keras()

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import initlab.initializers as ini
-from conftest import Z
+from _stats import Z
 from initlab import propagation as P
 from initlab.propagation import predict_variance, sample_weights, simulate
 
