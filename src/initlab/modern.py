@@ -1,7 +1,7 @@
 r"""Initialization in modern networks: the computations behind chapter 8.
 
 Each function is a small numpy experiment (the transformer ones use TensorFlow through
-:func:`initlab.quiet_keras.import_keras`, for its gradients):
+:func:`initlab.training.import_keras`, for its gradients):
 
 * :func:`residual_stream`: the std of :math:`x_{l+1} = x_l + \eta_l F(x_l)` block by block, with
   plain, scaled, zero-initialized or normalized branches;
@@ -146,9 +146,9 @@ def transformer_stream(n_blocks=12, d=128, heads=4, tokens=32, batch=4, std=0.02
 
     Each block has two residual sublayers, :math:`x \leftarrow x + F(\mathrm{LN}(x))`:
     multi-head self-attention and an MLP (``d`` → ``4d`` → ``d``, GELU). Weights are
-    N(0, ``std``²), the two output projections N(0, ``proj_std``²) (default ``std``; GPT-2's
+    N(0, ``std``\ ²), the two output projections N(0, ``proj_std``\ ²) (default ``std``; GPT-2's
     scaled init is ``std / √(2·n_blocks)``, Radford et al. 2019), biases 0, and the input is
-    N(0, ``embed_std``²), as GPT-2's token embeddings. Each sublayer adds about the same variance
+    N(0, ``embed_std``\ ²), as GPT-2's token embeddings. Each sublayer adds about the same variance
     :math:`v`, so :math:`E[x_N^2] \approx \text{embed\_std}^2 + 2N v`, or
     :math:`\text{embed\_std}^2 + v` with the scaled projections.
 
@@ -172,7 +172,7 @@ def transformer_gradients(n_blocks=6, d=64, heads=4, tokens=16, batch=4, std=Non
     r"""Pre-LN against Post-LN at initialization (Xiong et al. 2020), in TensorFlow.
 
     Pre-LN: :math:`x \leftarrow x + F(\mathrm{LN}(x))` and a final LN; Post-LN (the original
-    transformer): :math:`x \leftarrow \mathrm{LN}(x + F(x))`. Weights N(0, ``std``²), default
+    transformer): :math:`x \leftarrow \mathrm{LN}(x + F(x))`. Weights N(0, ``std``\ ²), default
     :math:`1/d` in variance (the Xavier-like scale Xiong et al. analyse), biases 0, input
     N(0, 1); loss :math:`\sum y \odot g` on the final output :math:`y` with a fixed random
     :math:`g`. Returns ``grad_norm``, the Frobenius norm of :math:`\partial\mathcal{L}/\partial W`
@@ -285,7 +285,7 @@ def coordinate_check(widths=(128, 256, 512, 1024, 2048), parametrization="mup", 
 # The output layer
 
 def initial_loss(classes, logit_std, samples=20_000, seed=0) -> float:
-    r"""The mean cross-entropy of logits drawn i.i.d. N(0, ``logit_std``²) over ``classes``
+    r"""The mean cross-entropy of logits drawn i.i.d. N(0, ``logit_std``\ ²) over ``classes``
     classes: :math:`E[\ln\sum_c e^{z_c} - z_y]`. It is :math:`\ln C` at std 0 and about
     :math:`\ln C + \tfrac12 s^2 (1 - 1/C)` for a small std :math:`s`.
 
