@@ -10,12 +10,13 @@ BOOK_READY := $(VENV)/.book-ready
 export OPENBLAS_NUM_THREADS ?= 1
 DEV_READY := $(VENV)/.dev-ready
 
-.PHONY: help book test lab bench clean assignments grade
+.PHONY: help book test lab notebooks bench clean assignments grade
 
 help:
 	@echo "make book   build the HTML book into _build/html"
 	@echo "make test   run every test (forces the chapters to execute)"
 	@echo "make lab    open the chapters as notebooks in JupyterLab"
+	@echo "make notebooks  rebuild the Colab notebooks in notebooks/ from the chapters"
 	@echo "make bench  print the speed benchmarks"
 	@echo "make clean  remove _build (keeps .venv)"
 	@echo "make assignments             build student + autograder versions into _build/assignments"
@@ -43,9 +44,15 @@ book: $(BOOK_READY)
 test: $(DEV_READY)
 	$(BIN)/python -m pytest
 
+# As root (the usual case in a container) JupyterLab refuses to start without --allow-root.
 lab: $(BOOK_READY)
 	PATH="$(CURDIR)/$(BIN):$$PATH" ./postBuild
-	$(BIN)/jupyter lab book/
+	$(BIN)/jupyter lab book/ $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# The Colab notebooks (notebooks/, committed): the chapters in plain Markdown with the numbers of
+# a fresh build, made by book/_ext/learner_notebooks.py. Run it after changing a chapter.
+notebooks: book
+	$(BIN)/python book/_ext/learner_notebooks.py _build/jupyter_execute/book notebooks
 
 bench: $(DEV_READY)
 	env -u OPENBLAS_NUM_THREADS $(BIN)/python bench/bench_propagation.py
