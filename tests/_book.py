@@ -50,7 +50,7 @@ def venv_bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def build_book() -> subprocess.CompletedProcess:
     """Build the whole book once per test run, with execution forced and ``-W -n --keep-going``.
 

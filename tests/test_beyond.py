@@ -14,7 +14,7 @@ import pytest
 
 from initlab import beyond, initializers, propagation
 
-PHI = lambda t: 0.5 * math.erfc(-t / math.sqrt(2))          # noqa: E731  normal cdf
+PHI = lambda t: 0.5 * math.erfc(-t / math.sqrt(2))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -137,7 +137,8 @@ def _execute(url: str, kernel_id: str, code: str) -> tuple[list[dict], int | Non
                 outputs.append({"output_type": "stream", "name": content["name"], "text": content["text"]})
             elif kind in ("display_data", "execute_result"):
                 outputs.append({"output_type": kind, "data": content["data"], "metadata": content["metadata"],
-                                **({"execution_count": content["execution_count"]} if kind == "execute_result" else {})})
+                                **({"execution_count": content["execution_count"]}
+                                   if kind == "execute_result" else {})})
             elif kind == "error":
                 outputs.append({"output_type": "error", "ename": content["ename"],
                                 "evalue": content["evalue"], "traceback": content["traceback"]})

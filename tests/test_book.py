@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from _book import HTML, BUILD, ROOT, build_book, notebooks, toc_files
+from _book import BUILD, HTML, ROOT, build_book, notebooks, toc_files
 
 
 @pytest.fixture(scope="module")

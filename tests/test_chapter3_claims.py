@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from initlab import checks, initializers, propagation
+from initlab import beyond, checks, initializers, propagation
 from initlab.initializers import compute_fans
 
 SHAPES = [(784, 256), (256, 256), (256, 10), (3, 3, 64, 128)]
@@ -122,7 +122,8 @@ def glorot_runs():
 
 def test_paper_pattern_and_linear_prediction(glorot_runs):
     # (1/√3)^4 = 1/9: the linear prediction of exercise 3, a little above the measured 0.10.
-    assert (1 / math.sqrt(3)) ** 4 == pytest.approx(0.111, abs=5e-4)
+    linear = propagation.predict_variance(5, 1000, "linear", "glorot_standard")
+    assert linear.act_std[-1] / linear.act_std[0] == pytest.approx(1 / 9, rel=1e-9)
     for name, runs in glorot_runs.items():
         for sim in runs:
             # Fig. 6: activations shrink with the layer ("0-peak increases for higher layers");
@@ -147,19 +148,6 @@ def test_normalized_layer_one_saturation_and_peaked_gradient(glorot_runs):
     assert kurt[0] == max(kurt) and kurt[0] > kurt[-1] + 1
 
 
-def _mean_singular_values(init, width=1000, depth=5, seed=0):
-    """The chapter's function: mean singular value of W_l·diag(tanh'(z_l)) per layer, at one input."""
-    rng = np.random.default_rng(seed)
-    a, means = rng.standard_normal((1, width)), []
-    for _ in range(depth):
-        W = initializers.get(init)((width, width), seed=rng, dtype="float64")
-        z = a @ W
-        J = W * propagation.derivative("tanh", z)
-        means.append(np.sqrt(np.clip(np.linalg.eigvalsh(J.T @ J), 0, None)).mean())
-        a = np.tanh(z)
-    return np.array(means)
-
-
 def test_quarter_circle_mean():
     s = np.linspace(0, 2, 200001)
     density = np.sqrt(4 - s**2) / math.pi
@@ -171,7 +159,7 @@ def test_quarter_circle_mean():
 def jacobians():
     """{(width, seed): (standard, normalized)} mean singular values per layer; width 1000 once."""
     cases = [(500, 0), (500, 1), (500, 2), (1000, 0)]
-    return {case: tuple(_mean_singular_values(init, width=case[0], seed=case[1])
+    return {case: tuple(beyond.jacobian_singular_means(init, width=case[0], seed=case[1])
                         for init in ("glorot_standard", "glorot_uniform")) for case in cases}
 
 

@@ -16,15 +16,9 @@ import numpy as np
 import pytest
 
 from initlab import checks, initializers, propagation
-from initlab.propagation import SELU_ALPHA, SELU_LAMBDA, predict_variance, simulate
+from initlab.propagation import SELU_ALPHA, SELU_LAMBDA, predict_variance, second_moment_map, simulate
 
-PHI = lambda t: 0.5 * math.erfc(-t / math.sqrt(2))       # noqa: E731  (normal cdf)
-
-
-def second_moment_map(activation, q, c=1.0):
-    """The chapter's helper: q -> c·E[f(z)²], z ~ N(0, q), read off predict_variance."""
-    p = predict_variance(depth=1, width=256, activation=activation, init="lecun_normal", input_var=q)
-    return c * float(p.act_sq[0])
+PHI = lambda t: 0.5 * math.erfc(-t / math.sqrt(2))
 
 
 def slope(activation, q, c=1.0, h=1e-5):
@@ -47,7 +41,7 @@ def test_second_moment_map_is_the_gaussian_expectation(activation):
 # LeCun's scaled tanh
 
 def test_scaled_tanh_constants():
-    f = lambda x: float(propagation.activate("scaled_tanh", x))       # noqa: E731
+    f = lambda x: float(propagation.activate("scaled_tanh", x))
     assert f(1.0) == pytest.approx(1.0, abs=3e-6) and f(-1.0) == pytest.approx(-1.0, abs=3e-6)
     # |f''| ∝ t(1 − t²) with t = tanh(2x/3) is largest at t = 1/√3: x = 1.5·artanh(1/√3)
     x_peak = 1.5 * math.atanh(1 / math.sqrt(3))
@@ -89,7 +83,7 @@ def test_plain_tanh_decays_like_one_over_2l():
     assert np.all(np.diff(theory.act_std**2) < 0)                           # keeps falling
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lecun_tanh_runs(activation):
     return np.array([simulate(depth=50, width=256, activation=activation, init="lecun_normal",
                               seed=s).act_std ** 2 for s in range(4)])
@@ -190,7 +184,7 @@ def test_selu_near_zero_is_piecewise_linear_not_linear():
     assert growth[-1] == pytest.approx(1.0, abs=1e-5)                          # ... until q*
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def selu_runs(name):
     init = {"lecun_normal": "lecun_normal", "he_normal": "he_normal",
             "half": initializers.VarianceScaling(0.5)}[name]
@@ -278,7 +272,8 @@ def test_notes_table_values():
     assert 1 / fan_avg == pytest.approx(2 / (fan_in + fan_out))
     ratio = math.sqrt(1 / fan_in) / initializers.glorot_normal().std(shape)
     assert ratio == pytest.approx(0.814, abs=1e-3)
-    assert 2 * 784 / (784 + 256) == pytest.approx(1.5, abs=0.01)
+    wide = initializers.glorot_normal().std((784, 256)) ** 2 / initializers.lecun_normal().std((784, 256)) ** 2
+    assert wide == pytest.approx(2 * 784 / (784 + 256), rel=1e-9) and wide == pytest.approx(1.5, abs=0.01)
 
 
 def test_gain_table():
@@ -286,7 +281,7 @@ def test_gain_table():
     assert (g("linear"), g("sigmoid"), g("selu")) == (1.0, 1.0, 0.75)
     assert g("relu") == pytest.approx(math.sqrt(2)) and g("tanh") == pytest.approx(5 / 3)
     assert g("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))
-    run = lambda act, gain_of: predict_variance(100, 256, act, initializers.VarianceScaling(g(gain_of) ** 2))  # noqa: E731
+    run = lambda act, gain_of: predict_variance(100, 256, act, initializers.VarianceScaling(g(gain_of) ** 2))
     for act in ("linear", "relu", "leaky_relu"):              # E[z²] kept for 100 layers
         p = run(act, act)
         assert p.pre_var[-1] == pytest.approx(p.pre_var[0], rel=1e-9)

@@ -28,7 +28,7 @@ LN10 = math.log(10)
 # The decision table
 
 def test_table_ratios():
-    r = lambda name, q: beyond.second_moment_ratio(name, q)            # noqa: E731
+    r = lambda name, q: beyond.second_moment_ratio(name, q)
     for name in ("relu", "leaky_relu"):                                 # homogeneous: no q dependence
         assert r(name, 0.01) == pytest.approx(r(name, 1.0), rel=1e-9) == pytest.approx(r(name, 100.0), rel=1e-9)
     for name in ("linear", "tanh", "softsign"):
@@ -68,10 +68,8 @@ def test_keras_defaults_the_chapter_quotes():
 
 
 def _orbit(activation, g, q0, depth=40):
-    q = [q0]
-    for _ in range(depth):
-        q.append(g * g * beyond.second_moment_ratio(activation, q[-1]) * q[-1])
-    return np.array(q)
+    """The chapter's orbit(activation, gain, q0): beyond.moment_orbit with c = g²."""
+    return beyond.moment_orbit(activation, q0, depth, c=g * g)
 
 
 def test_gelu_orbits():
@@ -152,9 +150,10 @@ TARGET = 0.90
 SEEDS = (0, 1, 2)
 
 
-def _epochs_to(run, target=TARGET):
-    hits = [e for e, a in enumerate(run.history["val_accuracy"], start=1) if a >= target]
-    return hits[0] if hits else 11
+def _epochs_to(run):
+    """The chapter's count: the first epoch at TARGET, and 11 (one past the end) if never."""
+    epoch = run.epochs_to(TARGET)
+    return 11 if epoch is None else epoch
 
 
 @pytest.fixture(scope="module")
@@ -248,13 +247,6 @@ def test_standardization_stops_the_compounding():
         assert bn[1:].max() / bn[1:].min() < 1.1
 
 
-def _bn_relu(z):
-    import tensorflow as tf
-
-    mean, var = tf.nn.moments(z, axes=[0], keepdims=True)
-    return tf.nn.relu((z - mean) * tf.math.rsqrt(var + 1e-3))
-
-
 def test_normalized_training(digits, glorot_he):
     from initlab import training
 
@@ -269,9 +261,10 @@ def test_normalized_training(digits, glorot_he):
     plain_small = run("random_normal", "relu")
     # the chapter's plain He run (8 epochs) has the same step-0 gradients as the 10-epoch run of seed 0
     plain_he = glorot_he["relu", 10, "he_normal"][0]
-    bn_small, bn_he, bn_zeros = run("random_normal", _bn_relu), run("he_normal", _bn_relu), run("zeros", _bn_relu)
-    bn_he_lr = run("he_normal", _bn_relu, 1e-3 * ratio)
-    acc = lambda r: r.history["val_accuracy"]                          # noqa: E731
+    bn_small, bn_he, bn_zeros = (run("random_normal", training.bn_relu), run("he_normal", training.bn_relu),
+                                 run("zeros", training.bn_relu))
+    bn_he_lr = run("he_normal", training.bn_relu, 1e-3 * ratio)
+    acc = lambda r: r.history["val_accuracy"]
     # seeds 0-2 (measured): plain small 0.10-0.26, BN small 0.92-0.94, BN He 0.69-0.76, BN zeros 0.10
     assert acc(plain_small)[-1] < 0.35
     assert plain_small.grad_norms.max() < 1e-4
@@ -285,25 +278,18 @@ def test_normalized_training(digits, glorot_he):
     assert plain_he.grad_norms[0] / plain_he.grad_norms[-1] < 2
 
 
-def _residual(depth=50, n=256, init="he_normal", branch_scale=1.0, normalize=False, plain=False, seed=0):
-    rng = np.random.default_rng(seed)
-    h, stds = rng.standard_normal((256, n)), []
-    for _ in range(depth):
-        W = branch_scale * initializers.get(init)((n, n), seed=rng, dtype="float64")
-        u = (h - h.mean(axis=0)) / h.std(axis=0) if normalize else h
-        f = np.maximum(u, 0) @ W
-        h = f if plain else h + f
-        stds.append(h.std())
-    return np.array(stds)
-
-
 def test_residual_branches_add_variance():
-    he = _residual()
+    he = beyond.residual_stds()
     assert f"{he[-1]:.1e}" == "2.6e+07" and 2**25 / 2 < he[-1] < 2**25 * 2
-    scaled = _residual(branch_scale=1 / math.sqrt(50))
+    scaled = beyond.residual_stds(branch_scale=1 / math.sqrt(50))
     assert scaled[-1] == pytest.approx(math.exp(0.5), rel=0.05)
-    bn = _residual(normalize=True)
+    bn = beyond.residual_stds(normalize=True)
     assert bn[-1] == pytest.approx(math.sqrt(51), rel=0.03)
+
+
+def test_plain_he_network_stays_of_order_one():
+    plain = beyond.residual_stds(plain=True)
+    assert 0.25 < plain[-1] < 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,7 +315,8 @@ def test_lsuv_rediscovers_the_gains(digits):
     widths = [64] + [128] * 30
     factors = {}
     for activation, init in (("relu", "orthogonal"), ("relu", "random_normal"), ("gelu", "orthogonal")):
-        W = [initializers.get(init)((a, b), seed=k, dtype="float64") for k, (a, b) in enumerate(zip(widths[:-1], widths[1:]))]
+        W = [initializers.get(init)((a, b), seed=k, dtype="float64")
+             for k, (a, b) in enumerate(zip(widths[:-1], widths[1:]))]
         before = beyond.forward_stds(W, x, activation)
         result = beyond.lsuv(W, x, activation)
         assert before[-1] < 1e-5 and np.allclose(result.stds, 1.0, atol=1e-9)
@@ -349,7 +336,8 @@ def test_edge_of_chaos_numbers():
     assert round(beyond.critical_sigma_w(0.05), 3) == 1.123 and round(beyond.critical_sigma_w(0.3), 3) == 1.396
     assert round(beyond.chi1(math.sqrt(2)), 2) == 1.11 and round(beyond.chi1(5 / 3), 2) == 1.21
     # "the tanh units work further into their curved region": q* at the edge grows with σ_b
-    assert beyond.fixed_point_q(beyond.critical_sigma_w(0.05), 0.05) < beyond.fixed_point_q(beyond.critical_sigma_w(0.3), 0.3)
+    assert (beyond.fixed_point_q(beyond.critical_sigma_w(0.05), 0.05)
+            < beyond.fixed_point_q(beyond.critical_sigma_w(0.3), 0.3))
 
 
 def test_correlations_ordered_edge_chaotic():
@@ -443,12 +431,13 @@ def test_exercise_stubs_and_solutions():
 
 
 # ---------------------------------------------------------------------------------------------
-# Review additions
+# Rendering
 
 def test_markdown_tables_are_rendered_as_myst():
     """The decision tables are Markdown outputs: without ``markdown_format: myst`` myst-nb renders
     them as CommonMark, which shows raw pipes."""
     import jupytext
+
     from _book import ROOT
 
     nb = jupytext.read(ROOT / "book/07-choosing.md")
@@ -464,8 +453,3 @@ def test_no_escaped_underscores_in_math():
     from _book import ROOT
 
     assert "fan\\_" not in (ROOT / "book/07-choosing.md").read_text(encoding="utf-8")
-
-
-def test_plain_he_network_stays_of_order_one():
-    plain = _residual(plain=True)
-    assert 0.25 < plain[-1] < 4

@@ -83,9 +83,11 @@ def test_check_sampler_accepts_correct_alternatives(seed, scheme, std):
     (lambda shape, rng: rng.normal(0, glorot_std(shape), size=shape), "uniform", "look normal"),
     (lambda shape, rng: _uniform(glorot_std)(shape[::-1], rng), "uniform", "transposed"),
     (lambda shape, rng: rng.uniform(0, math.sqrt(6 / sum(compute_fans(shape))), size=shape), "uniform", "centred on 0"),
-    (lambda shape, rng: np.clip(rng.normal(0, glorot_std(shape), size=shape), -2 * glorot_std(shape), 2 * glorot_std(shape)),
+    (lambda shape, rng: np.clip(rng.normal(0, glorot_std(shape), size=shape),
+                                -2 * glorot_std(shape), 2 * glorot_std(shape)),
      "normal", None),
-    (lambda shape, rng: initializers.truncated_normal(stddev=1.0)(shape, seed=rng) * glorot_std(shape), "normal", "0.8796"),
+    (lambda shape, rng: initializers.truncated_normal(stddev=1.0)(shape, seed=rng) * glorot_std(shape),
+     "normal", "0.8796"),
     (lambda shape, rng: rng.normal(0, math.sqrt(1 / sum(compute_fans(shape))), size=shape), "normal", "without the 2"),
 ])
 def test_check_sampler_names_the_mistake(wrong, distribution, hint):
@@ -381,7 +383,8 @@ def test_check_variance_scaling(keras):
     assert checks.check_variance_scaling(VS(1.0, "fan_avg", "normal"), "glorot_normal").passed
     assert checks.check_variance_scaling(keras.initializers.LecunNormal(), "lecun_normal").passed
     assert checks.check_variance_scaling(                 # a custom function with the right samples
-        lambda shape, dtype=None: np.random.default_rng(0).uniform(-1, 1, shape) * math.sqrt(6 / compute_fans(shape)[0]),
+        lambda shape, dtype=None: (np.random.default_rng(0).uniform(-1, 1, shape)
+                                   * math.sqrt(6 / compute_fans(shape)[0])),
         "he_uniform").passed
     for init, name, hint in [(VS(2.0, "fan_in", "untruncated_normal"), "he_normal", "truncated normal"),
                              (VS(1.0, "fan_in", "uniform"), "he_uniform", "scale"),
@@ -425,9 +428,11 @@ def test_check_pytorch_default(keras):
                        (VS(1 / 3, "fan_in", "untruncated_normal", seed=0), "not uniform"),
                        (uniform(lambda shape: 1 / math.sqrt(shape[0])), "kernel height"),
                        (uniform(lambda shape: 1 / math.sqrt(shape[-2])), "receptive field"),
-                       (lambda shape, dtype=None: np.random.default_rng(0).uniform(0, 1, shape) / math.sqrt(fan_in(shape)),
+                       (lambda shape, dtype=None: (np.random.default_rng(0).uniform(0, 1, shape)
+                                                   / math.sqrt(fan_in(shape))),
                         "centred"),
-                       (lambda shape, dtype=None: np.random.default_rng(0).uniform(-1, 1, shape[::-1]) / math.sqrt(fan_in(shape)),
+                       (lambda shape, dtype=None: (np.random.default_rng(0).uniform(-1, 1, shape[::-1])
+                                                   / math.sqrt(fan_in(shape))),
                         "transposed"),
                        (BadConfig(seed=1), "get_config must return"),
                        (K.Zeros(), "constant"), (None, "None"), (3, "callable"),

@@ -17,6 +17,7 @@ import doctest
 import importlib
 import inspect
 import io
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -132,6 +133,9 @@ def run_doctests(module_name: str) -> tuple[int, int, str]:
 
 
 @pytest.mark.parametrize("module_name", MODULES)
-def test_examples_run_and_print_what_they_say(module_name):
+def test_examples_run_and_print_what_they_say(module_name, tmp_path, monkeypatch):
+    # The examples make scratch folders with tempfile; they land in pytest's tmp_path, which
+    # pytest cleans up, instead of piling up in the system's temporary folder.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     failed, _attempted, report = run_doctests(module_name)
     assert failed == 0, report

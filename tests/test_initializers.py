@@ -16,10 +16,16 @@ from numpy.testing import assert_array_equal
 from scipy import stats
 
 import initlab.initializers as ini
-from _stats import KS_P_MIN, KURTOSIS, TRUNC_M2, TRUNC_M4, z_bound
 from initlab.initializers import (
-    ALIASES, NAMES, VarianceScaling, compute_fans, gain, get,
+    ALIASES,
+    NAMES,
+    VarianceScaling,
+    compute_fans,
+    gain,
+    get,
 )
+
+from _stats import KS_P_MIN, KURTOSIS, TRUNC_M2, TRUNC_M4, z_bound
 
 T = 0.87962566103423978          # std of N(0, 1) truncated to [-2, 2]
 DENSE, CONV = (300, 100), (3, 3, 16, 48)

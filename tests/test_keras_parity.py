@@ -13,8 +13,9 @@ from numpy.testing import assert_array_equal
 from scipy import stats
 
 import initlab.initializers as ini
-from _stats import KS_P_MIN, KURTOSIS, z_bound
 from initlab.quiet_keras import import_keras
+
+from _stats import KS_P_MIN, KURTOSIS, z_bound
 
 keras = import_keras()
 

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import initlab.initializers as ini
-from _stats import Z
 from initlab import propagation as P
 from initlab.propagation import predict_variance, sample_weights, simulate
+
+from _stats import Z
 
 STATS = ("pre_std", "act_std", "act_mean", "grad_std", "saturation", "dead")
 

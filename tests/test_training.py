@@ -6,7 +6,6 @@ expensive part.
 """
 
 import math
-import os
 import subprocess
 import sys
 

@@ -14,7 +14,8 @@ import sys
 import numpy as np
 import pytest
 
-from initlab import training, training_widget as tw
+from initlab import training
+from initlab import training_widget as tw
 
 PNG = b"\x89PNG"
 

@@ -57,7 +57,8 @@ import numpy as np
 from . import initializers, propagation, validate
 
 __all__ = ["EXTRA", "activate", "derivative", "gaussian_mean", "second_moment_ratio",
-           "second_moment_map", "moment_orbit", "residual_stds", "moment_gain", "product_singular_values", "LSUVResult", "lsuv", "forward_stds",
+           "moment_orbit", "moment_gain", "residual_stds", "jacobian_singular_means",
+           "product_singular_values", "LSUVResult", "lsuv", "forward_stds",
            "fixed_point_q", "chi1", "correlation_map", "correlation_fixed_point", "depth_scale",
            "critical_sigma_w", "correlation_curve", "simulate_correlation"]
 
@@ -189,30 +190,21 @@ def second_moment_ratio(activation: str, q=1.0) -> float:
     return gaussian_mean(lambda z: activate(activation, z) ** 2, q) / q
 
 
-def second_moment_map(activation: str, q, c=1.0) -> float:
-    r"""One layer of chapter 2's recursion with :math:`\mathrm{Var}(w) = c/\text{fan\_in}`:
-    :math:`q \mapsto c\,E[f(z)^2]`, :math:`z \sim N(0, q)`. Its fixed points are the second
-    moments a deep network keeps; where its slope is below 1 they attract (chapters 5 and 7).
-
-    >>> round(second_moment_map("relu", 2.0, c=2.0), 12)     # He for ReLU: q = 2 stays 2
-    2.0
-    """
-    name = _name(activation)
-    return float(c) * gaussian_mean(lambda z: activate(name, z) ** 2, q)
-
-
 def moment_orbit(activation: str, q0=1.0, depth=40, c=1.0) -> np.ndarray:
-    r"""The second moments :math:`q_0, q_1, \dots, q_{depth}` of a deep network under
-    :func:`second_moment_map`, starting from ``q0``; ``c`` is :math:`g^2` for a gain g.
+    r"""The second moments :math:`q_0, q_1, \dots, q_{depth}` of a deep network with
+    :math:`\mathrm{Var}(w) = c/\text{fan\_in}` (``c`` is :math:`g^2` for a gain g):
+    :math:`q_{l+1} = c\,E[f(z_l)^2]`, :math:`z_l \sim N(0, q_l)`, from ``q0`` > 0. For the
+    activations of :data:`EXTRA` too (chapter 7's GELU orbits); for the others
+    ``initlab.propagation.second_moment_map`` is the same map.
 
-    >>> orbit = moment_orbit("tanh", 1.0, depth=50)         # LeCun's 1/fan_in: tanh fades
-    >>> bool(orbit[-1] < 0.05)
+    >>> orbit = moment_orbit("gelu", 1.0, depth=40, c=2.0)   # He's √2 on GELU: q falls ×½ per layer
+    >>> bool(orbit[-1] < 1e-9 and abs(orbit[-1] / orbit[-2] - 0.5) < 0.01)
     True
     """
     depth = validate.integer("depth", depth, low=0)
     q = [_check_q(q0)]
     for _ in range(depth):
-        q.append(second_moment_map(activation, q[-1], c))
+        q.append(float(c) * second_moment_ratio(activation, q[-1]) * q[-1])
     return np.array(q)
 
 
@@ -300,6 +292,30 @@ def residual_stds(depth=50, n=256, init="he_normal", branch_scale=1.0, normalize
         h = f if plain else h + f
         stds.append(h.std())
     return np.array(stds)
+
+
+def jacobian_singular_means(init="glorot_uniform", width=500, depth=5, seed=0) -> np.ndarray:
+    r"""The mean singular value of each layer's Jacobian :math:`W_l\,\mathrm{diag}(\tanh'(z_l))`
+    in a deep tanh network, float64, at one N(0, 1) input: the typical factor by which a layer
+    stretches a small change of its input. Glorot & Bengio (2010) measured it for their two
+    initializations (chapter 3). For a linear layer with i.i.d. weights the singular values follow
+    the quarter-circle law, with mean :math:`\tfrac{8}{3\pi}\sqrt{n\,\mathrm{Var}(w)}`.
+
+    >>> import math
+    >>> means = jacobian_singular_means("glorot_uniform", width=200, depth=3)
+    >>> bool(means[0] < means[1] < means[2] < 8 / (3 * math.pi))   # rising toward the law's mean
+    True
+    """
+    rng = validate.rng(seed)
+    width, init = validate.integer("width", width, low=1), initializers.get(init)
+    a, means = rng.standard_normal((1, width)), []
+    for _ in range(validate.integer("depth", depth, low=1)):
+        W = init((width, width), seed=rng, dtype="float64")
+        z = a @ W
+        J = W * propagation.derivative("tanh", z)           # column k scaled by tanh'(z_k)
+        means.append(np.sqrt(np.clip(np.linalg.eigvalsh(J.T @ J), 0, None)).mean())
+        a = np.tanh(z)
+    return np.array(means)
 
 
 def forward_stds(weights, x, activation: str, batchnorm: bool = False) -> np.ndarray:

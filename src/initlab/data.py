@@ -251,7 +251,7 @@ def load(name: str = "digits", *, n_train: int | None = 10_000, n_test: int | No
     args = _check_mnist_args(n_train, n_test, seed, timeout)  # the caller's errors raise here
     try:
         return load_mnist(*args)
-    except Exception as error:  # noqa: BLE001 - any failure to get MNIST means: fall back
+    except Exception as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else "no details"
         note = (f"MNIST could not be loaded ({type(error).__name__}: {reason}), "
                 f"so this uses the offline 8x8 digits instead.")

@@ -25,19 +25,19 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 __all__ = ["BLACK", "BLUE", "GREEN", "GREY", "ORANGE", "PALETTE", "PURPLE", "RED", "SKY", "STYLE", "YELLOW",
            "band", "figure_bundle", "plain_log_y", "setup", "show"]
 
-#: The Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"): eight colours that stay
-#: distinguishable with the common colour-vision deficiencies (red–green and blue–yellow), in the
-#: order the figures cycle through them. "red" is Okabe–Ito's vermillion, "green" its bluish green:
-#: unlike matplotlib's default red and green, they differ in lightness as well as hue.
+#: The Okabe–Ito palette (Okabe and Ito 2008, Color Universal Design). Its eight colours stay
+#: distinguishable with the common colour-vision deficiencies (red–green and blue–yellow); the
+#: figures cycle through them in this order. Here "red" is Okabe–Ito's vermillion and "green" its
+#: bluish green, which differ in lightness as well as hue, unlike matplotlib's default red and green.
 PALETTE = {"blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "red": "#D55E00",
            "purple": "#CC79A7", "sky": "#56B4E9", "black": "#000000", "yellow": "#F0E442"}
 BLUE, ORANGE, GREEN, RED = PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["red"]
 PURPLE, SKY, YELLOW, BLACK = PALETTE["purple"], PALETTE["sky"], PALETTE["yellow"], PALETTE["black"]
-#: A neutral grey for reference lines and context (not one of the eight).
+#: A neutral grey for reference lines and context, not one of the eight.
 GREY = "#8C8C8C"
 
-#: The rcParams every chapter's figures use: a modest resolution, no top and right spines, and
-#: :data:`PALETTE` as the colour cycle (the first line is blue, the second orange, ...).
+#: The rcParams every chapter's figures use. A modest resolution, no top and right spines, and
+#: PALETTE as the colour cycle (the first line is blue, the second orange, and so on).
 STYLE = {"figure.dpi": 90, "axes.spines.top": False, "axes.spines.right": False,
          "axes.prop_cycle": mpl.cycler(color=list(PALETTE.values()))}
 
@@ -75,10 +75,11 @@ def figure_bundle(fig, alt: str) -> tuple[dict, dict]:
     ('a line rising from 0 to 1', {'image/png': {'alt': 'a line rising from 0 to 1'}})
     >>> base64.b64decode(data["image/png"])[:4]
     b'\\x89PNG'
-    >>> figure_bundle(fig, "fig1.png")
+    >>> figure_bundle(fig, "fig1.png")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    ValueError: alt text must say what the figure shows in a sentence (at least 4 words), not a file name; got 'fig1.png'
+    ValueError: alt text must say what the figure shows in a sentence (at least 4 words), not a file name;
+    got 'fig1.png'
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure (e.g. from plt.subplots()), not {type(fig).__name__}")

@@ -87,7 +87,7 @@ from . import validate
 __all__ = [
     "ACTIVATIONS", "SELU_ALPHA", "SELU_LAMBDA", "LECUN_TANH_A", "LECUN_TANH_B", "LEAKY_SLOPE",
     "SATURATION_THRESHOLD", "SAMPLE_SIZE", "MAX_BYTES", "Simulation", "Samples", "Prediction",
-    "simulate", "sample_weights", "predict_variance", "activate", "derivative",
+    "simulate", "sample_weights", "predict_variance", "second_moment_map", "activate", "derivative",
 ]
 
 #: The activations :func:`simulate` and :func:`predict_variance` accept.
@@ -802,6 +802,25 @@ def _gauss_moments(name, q):
         dens = np.exp(-0.5 * (zz / s) ** 2) / (s * math.sqrt(2.0 * math.pi))
         dsq = 2.0 * float((wu / c * dens) @ derivative(name, zz) ** 2)
     return float(w @ (f_pos + f_neg)), float(w @ (f_pos ** 2 + f_neg ** 2)), dsq
+
+
+def second_moment_map(activation: str, q, c=1.0) -> float:
+    r"""One layer of the theory's recursion with :math:`\mathrm{Var}(w) = c/\text{fan\_in}`:
+    :math:`q \mapsto c\,E[f(z)^2]` for :math:`z \sim N(0, q)`, exactly what
+    :func:`predict_variance` applies from layer to layer. Its fixed points :math:`q^*` are the
+    second moments a deep network keeps; they attract where the map's slope is below 1
+    (chapter 5's cobwebs). ``activation`` is one of :data:`ACTIVATIONS`.
+
+    Examples
+    --------
+    >>> second_moment_map("relu", 3.0, c=2.0)        # He: E[relu(z)²] = q/2, times 2
+    3.0
+    >>> round(second_moment_map("tanh", 1.0), 4)     # LeCun's 1/fan_in shrinks tanh's q = 1
+    0.3943
+    """
+    name = _check_activation(activation)
+    q = validate.real("q (the second moment E[z²])", q, low=0, low_open=False)
+    return float(c) * _gauss_moments(name, q)[1]
 
 
 @functools.lru_cache(maxsize=1)

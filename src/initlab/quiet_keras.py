@@ -117,8 +117,8 @@ def import_keras():
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     with _fd2_filtered():
-        import tensorflow as tf
         import keras
+        import tensorflow as tf
 
         tf.reduce_sum(tf.ones((2, 2)) @ tf.ones((2, 2))).numpy()   # device set-up notices, if any
     tf.get_logger().setLevel("ERROR")

@@ -26,8 +26,8 @@ different numbers; it is always on so that results do not depend on what ran bef
 process-wide TensorFlow setting and stays on.
 
 Runs are quiet: nothing is printed, there are no progress bars, and TensorFlow loads silently on
-every CPU (see ``initlab.quiet_keras.import_keras``, re-exported here as ``import_keras``). ``import initlab.training`` does not import TensorFlow; the
-first run does (a few seconds, once).
+every CPU (see ``initlab.quiet_keras.import_keras``, re-exported here as ``import_keras``).
+``import initlab.training`` does not import TensorFlow; the first run does (a few seconds, once).
 """
 
 from __future__ import annotations
@@ -454,7 +454,7 @@ def bn_relu(z):
     >>> [round(float(v), 2) for v in out.ravel()]      # (1, 3) -> (-1, 1) -> ReLU
     [0.0, 1.0]
     """
-    import tensorflow as tf        # Keras' backend: loaded, and quiet, once import_keras has run
+    import tensorflow as tf  # Keras' backend: loaded, and quiet, once import_keras has run
 
     import_keras()
     mean, var = tf.nn.moments(z, axes=[0], keepdims=True)

@@ -384,10 +384,11 @@ def explore_training(**params) -> TrainingExplorer:
     --------
     A misspelt setting is an error that lists the valid ones:
 
-    >>> explore_training(widht=64)
+    >>> explore_training(widht=64)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    TypeError: unknown setting 'widht'; the explorer has init, activation, depth, width, epochs, optimizer, learning_rate, seed
+    TypeError: unknown setting 'widht';
+    the explorer has init, activation, depth, width, epochs, optimizer, learning_rate, seed
     """
     return TrainingExplorer(**params)
 
@@ -449,13 +450,17 @@ def twin(runs: Mapping, names: Sequence[str], labels: Mapping | None = None,
         + "</select></label>" for i, (n, values) in enumerate(zip(names, options)))
     data = {"frames": frames, "sep": "\u241f"}
     note = f'<div style="font-size:0.9em;color:#555">{html.escape(caption)}</div>' if caption else ""
-    return HTMLPanel(f"""<div class="initlab-training-twin" id="{uid}" style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
+    return HTMLPanel(f"""<div class="initlab-training-twin" id="{uid}"
+style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
 {note}<div style="margin:6px 0">{selects}</div>
-<div class="initlab-twin-missing" style="color:#b42318;font-weight:bold;display:none">This combination was not precomputed.</div>
+<div class="initlab-twin-missing"
+style="color:#b42318;font-weight:bold;display:none">This combination was not precomputed.</div>
 <img class="initlab-twin-frame" alt="training runs" src="{frames[first]}" style="width:100%;max-width:1000px">
 <script type="application/json" class="initlab-twin-data">{json.dumps(data)}</script>
-<script>(function(){{var root=document.getElementById("{uid}");var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
-var sel=root.querySelectorAll("select"),img=root.querySelector(".initlab-twin-frame"),miss=root.querySelector(".initlab-twin-missing");
+<script>(function(){{var root=document.getElementById("{uid}");
+var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
+var sel=root.querySelectorAll("select"),img=root.querySelector(".initlab-twin-frame"),
+miss=root.querySelector(".initlab-twin-missing");
 function show(){{var k=Array.prototype.map.call(sel,function(s){{return s.value;}}).join(d.sep);var f=d.frames[k];
 if(f){{img.src=f;img.style.display="";miss.style.display="none";}}else{{img.style.display="none";miss.style.display="";}}}}
 Array.prototype.forEach.call(sel,function(s){{s.addEventListener("change",show);}});}})();</script>

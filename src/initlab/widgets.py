@@ -21,9 +21,9 @@ Only ``Explorer`` needs ipywidgets; matplotlib is imported when this module is.
 from __future__ import annotations
 
 import base64
-import json
 import html
 import io
+import json
 import math
 import uuid
 
@@ -34,8 +34,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from . import propagation, validate
 
-__all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT", "INITS",
-           "LIMITS", "DEFAULTS", "BATCH", "live_bundle"]
+__all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT",
+           "INITS", "LIMITS", "DEFAULTS", "BATCH", "live_bundle"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
 INITS = ("zeros", "ones", "random_normal", "random_uniform", "truncated_normal", "numpy_rand",
@@ -517,14 +517,20 @@ def twin(param="scale", values=None, seed=0, **params) -> HTMLPanel:
     fixed = ", ".join(f"{k} = {v}" for k, v in _settings(**params).items() if k != param)
     data = {"frames": frames, "labels": labels, "verdicts": verdicts}
 
-    return HTMLPanel(f"""<div class="initlab-twin" id="{uid}" style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
+    return HTMLPanel(f"""<div class="initlab-twin" id="{uid}"
+style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
 <div style="font-size:0.9em;color:#555">Kernel-free explorer: drag the slider ({html.escape(fixed)}).</div>
-<label style="display:flex;align-items:center;gap:10px;margin:6px 0"><input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" style="flex:1" aria-label="{param}">
-<span class="initlab-twin-label" style="min-width:11em;font-family:monospace">{html.escape(labels[start])}</span></label>
+<label style="display:flex;align-items:center;gap:10px;margin:6px 0"><input type="range"
+min="0" max="{len(values) - 1}" step="1" value="{start}" style="flex:1" aria-label="{param}">
+<span class="initlab-twin-label"
+style="min-width:11em;font-family:monospace">{html.escape(labels[start])}</span></label>
 <div class="initlab-twin-verdict" style="font-weight:bold">{html.escape(verdicts[start])}</div>
 <img class="initlab-twin-frame" alt="explorer frame" src="{frames[start]}" style="width:100%;max-width:1000px">
 <script type="application/json" class="initlab-twin-data">{json.dumps(data)}</script>
-<script>(function(){{var root=document.getElementById("{uid}");var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
-var s=root.querySelector("input"),img=root.querySelector(".initlab-twin-frame"),lab=root.querySelector(".initlab-twin-label"),ver=root.querySelector(".initlab-twin-verdict");
-s.addEventListener("input",function(){{var i=+s.value;img.src=d.frames[i];lab.textContent=d.labels[i];ver.textContent=d.verdicts[i];}});}})();</script>
+<script>(function(){{var root=document.getElementById("{uid}");
+var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
+var s=root.querySelector("input"),img=root.querySelector(".initlab-twin-frame"),
+lab=root.querySelector(".initlab-twin-label"),ver=root.querySelector(".initlab-twin-verdict");
+s.addEventListener("input",function(){{var i=+s.value;img.src=d.frames[i];
+lab.textContent=d.labels[i];ver.textContent=d.verdicts[i];}});}})();</script>
 </div>""")

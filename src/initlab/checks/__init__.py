@@ -27,14 +27,27 @@ Import the checks from here: ``from initlab import checks; checks.check_std(...)
 
 from .choosing import CHOICE_ACTIVATIONS, check_choice, check_edge_of_chaos, check_lsuv
 from .feedback import Feedback
-from .keras_checks import (DEFAULT_KEYS, KERAS_PRESETS, RECOMMENDED, check_keras_defaults,
-                           check_keras_model, check_layer_stds, check_pytorch_default,
-                           check_seed_reuse, check_vanish_depth, check_variance_scaling)
-from .modern import (check_attention_logit_std, check_chrono_bias, check_diagnosis,
-                     check_prior_bias, check_residual_std)
+from .keras_checks import (
+                           DEFAULT_KEYS,
+                           KERAS_PRESETS,
+                           RECOMMENDED,
+                           check_keras_defaults,
+                           check_keras_model,
+                           check_layer_stds,
+                           check_pytorch_default,
+                           check_seed_reuse,
+                           check_vanish_depth,
+                           check_variance_scaling,
+)
+from .modern import check_attention_logit_std, check_chrono_bias, check_diagnosis, check_prior_bias, check_residual_std
 from .samplers import SCHEMES, SHAPES, check_fans, check_sampler, check_std
-from .schemes import (check_leaky_gain, check_selu_fixed_point, check_selu_scale,
-                      check_uniform_variance_factor, selu_scale_tolerance)
+from .schemes import (
+                           check_leaky_gain,
+                           check_selu_fixed_point,
+                           check_selu_scale,
+                           check_uniform_variance_factor,
+                           selu_scale_tolerance,
+)
 from .variance import check_linear_grad_ratio, check_linear_std_ratio, check_relu_moments
 from .what_not_to_do import check_heuristic_width, check_signal_after, check_which_params_learn
 

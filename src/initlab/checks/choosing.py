@@ -107,8 +107,10 @@ def check_choice(answer, activation, slope=None) -> Feedback:
 
     Examples
     --------
-    >>> check_choice(("glorot", "fan_avg", 1.0), "relu")
-    ✘ for relu: He (fan_in), gain √2; you gave glorot, fan_avg, gain 1: fan_avg is Glorot's compromise; ReLU-like layers use fan_in (or fan_out): each layer's factor is then exactly 1 and the rest telescopes (chapter 4).
+    >>> check_choice(("glorot", "fan_avg", 1.0), "relu")  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for relu: He (fan_in), gain √2; you gave glorot, fan_avg, gain 1: fan_avg is Glorot's compromise;
+    ReLU-like layers use fan_in (or fan_out): each layer's factor is then exactly 1 and the rest telescopes
+    (chapter 4).
     """
     if activation not in CHOICE_ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(CHOICE_ACTIVATIONS)}, got {activation!r}")
@@ -208,8 +210,10 @@ def check_edge_of_chaos(answer, sigma_b=0.3) -> Feedback:
 
     Examples
     --------
-    >>> check_edge_of_chaos(1.0, sigma_b=0.3)
-    ✘ for σ_b = 0.3 you gave σ_w = 1, the edge of chaos is at 1.3956: 1 is the answer for σ_b = 0 (then q* = 0 and χ₁ = σ_w²). A bias puts q* > 0, into tanh's curved region, where E[tanh'²] < 1, so σ_w must be larger.
+    >>> check_edge_of_chaos(1.0, sigma_b=0.3)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for σ_b = 0.3 you gave σ_w = 1, the edge of chaos is at 1.3956: 1 is the answer for σ_b = 0
+    (then q* = 0 and χ₁ = σ_w²). A bias puts q* > 0, into tanh's curved region, where E[tanh'²] < 1,
+    so σ_w must be larger.
     """
 
     if answer is None:
@@ -222,7 +226,7 @@ def check_edge_of_chaos(answer, sigma_b=0.3) -> Feedback:
         return ok(f"right: σ_w ≈ {want:.4f} for σ_b = {sigma_b:g}, where χ₁ = 1 "
                    f"(q* = {beyond.fixed_point_q(want, sigma_b):.4f}).")
     start = f"for σ_b = {sigma_b:g} you gave σ_w = {value:.4g}, the edge of chaos is at {want:.4f}"
-    dsq = lambda q: beyond.gaussian_mean(lambda z: beyond.derivative("tanh", z) ** 2, q)  # noqa: E731
+    dsq = lambda q: beyond.gaussian_mean(lambda z: beyond.derivative("tanh", z) ** 2, q)
     mistakes = [(1.0, "1 is the answer for σ_b = 0 (then q* = 0 and χ₁ = σ_w²). A bias puts q* > 0, into "
                       "tanh's curved region, where E[tanh'²] < 1, so σ_w must be larger."),
                 (5 / 3, "5/3 is PyTorch's tanh gain, an empirical choice, not the edge of chaos."),
@@ -273,14 +277,15 @@ def check_lsuv(student) -> Feedback:
     --------
     Returning the weights unchanged leaves the too-small start as it was:
 
-    >>> check_lsuv(lambda weights, x, f: weights)
-    ✘ (relu network) the output variances of your layers are [0.015, 0.001, 0.0, 0.0, 0.0, 0.0, 0.0]: you multiplied every layer by the same number; LSUV gives each layer its own factor, measured on the batch.
+    >>> check_lsuv(lambda weights, x, f: weights)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ (relu network) the output variances of your layers are [0.015, 0.001, 0.0, 0.0, 0.0, 0.0, 0.0]:
+    you multiplied every layer by the same number; LSUV gives each layer its own factor, measured on the batch.
     """
 
     after = False
     for activation, seed in (("relu", 0), ("tanh", 1)):
         weights, x = _lsuv_case(seed)
-        f = lambda z, _a=activation: beyond.activate(_a, z)            # noqa: E731
+        f = lambda z, _a=activation: beyond.activate(_a, z)
         original = [w.copy() for w in weights]
         out, bad = call_student(student, [w.copy() for w in weights], x.copy(), f)
         if bad is not None:

@@ -18,7 +18,7 @@ import numpy as np
 from ..coursework import describe
 from ..initializers import compute_fans
 from ..quiet_keras import import_keras
-from .feedback import Z, Feedback, call_student, close, fail, ok
+from .feedback import Feedback, Z, call_student, close, fail, ok
 from .samplers import SCHEMES, as_samples, check_sampler, judge_samples, std_mistakes, target_std
 
 __all__ = ["RECOMMENDED", "check_vanish_depth", "check_layer_stds", "check_keras_model", "DEFAULT_KEYS",
@@ -160,8 +160,10 @@ def check_keras_model(build, widths=None, activation=None) -> Feedback:
     >>> def build(widths, activation):
     ...     layers = [keras.layers.Dense(n, activation=activation) for n in widths[1:]]
     ...     return keras.Sequential([keras.Input((widths[0],)), *layers])
-    >>> check_keras_model(build)
-    ✘ build_model([64, 128, 32], 'relu'): layer 1's kernel has std 0.10..., but he's σ for (64, 128) is 0.1768: for relu use he_normal or he_uniform. That is Dense's default, glorot_uniform, which Keras uses whatever the activation: pass kernel_initializer.
+    >>> check_keras_model(build)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ build_model([64, 128, 32], 'relu'): layer 1's kernel has std 0.10..., but he's σ for (64, 128) is 0.1768:
+    for relu use he_normal or he_uniform. That is Dense's default, glorot_uniform, which Keras uses whatever
+    the activation: pass kernel_initializer.
     """
     cases = ([(list(widths), activation)] if widths is not None else []) + list(_KERAS_CASES)
     for w, act in cases:
@@ -223,8 +225,9 @@ def check_keras_defaults(answer) -> Feedback:
     >>> answer = {"Dense.kernel": "glorot_uniform", "Dense.bias": "zeros",
     ...           "Conv2D.kernel": "glorot_uniform", "LSTM.recurrent": "glorot_uniform",
     ...           "Embedding.embeddings": "uniform"}
-    >>> check_keras_defaults(answer)
-    ✘ LSTM.recurrent: 'glorot_uniform' is not Keras' default, 'orthogonal'. The recurrent kernel is an orthogonal matrix by default.
+    >>> check_keras_defaults(answer)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ LSTM.recurrent: 'glorot_uniform' is not Keras' default, 'orthogonal'.
+    The recurrent kernel is an orthogonal matrix by default.
     """
     import re
 
@@ -269,8 +272,9 @@ def check_seed_reuse(build_pitfall, build_fixed, width=32, seed=7) -> Feedback:
     ...     init = keras.initializers.GlorotUniform(seed=seed)        # one object, one int seed
     ...     dense = [keras.layers.Dense(width, kernel_initializer=init) for _ in range(2)]
     ...     return keras.Sequential([keras.Input((width,)), *dense])
-    >>> check_seed_reuse(shared_init, shared_init)
-    ✘ build_fixed: the two layers still get identical kernels. Give each layer its own initializer with its own seed (e.g. seed and seed + 1), or seed both with one keras.random.SeedGenerator(seed).
+    >>> check_seed_reuse(shared_init, shared_init)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ build_fixed: the two layers still get identical kernels. Give each layer its own initializer with its own
+    seed (e.g. seed and seed + 1), or seed both with one keras.random.SeedGenerator(seed).
     """
 
     def kernels(build, what, s):
@@ -372,7 +376,8 @@ def _pytorch_mistakes():
         (lambda sh: math.sqrt(2 / (fi(sh) + fo(sh))), "that is Keras' default, glorot_uniform; PyTorch's "
                                                       "default divides by fan_in only."),
         (lambda sh: 1 / math.sqrt(3 * fo(sh)), "you used fan_out. In Keras' layout (..., in, out) fan_in is "
-                                               "kh·kw·in (PyTorch stores (out, in, kh, kw) and reads fan_in from dim 1)."),
+                                               "kh·kw·in (PyTorch stores (out, in, kh, kw) and reads fan_in from dim "
+                                               "1)."),
         (lambda sh: 1 / math.sqrt(3 * sh[-2]), "for a conv kernel (kh, kw, in, out) fan_in includes the receptive "
                                                "field: fan_in = kh·kw·in, not in."),
         (lambda sh: 1 / math.sqrt(3 * sh[0]), "shape[0] is fan_in only for a dense kernel; for a conv kernel "
@@ -400,8 +405,10 @@ def check_pytorch_default(init) -> Feedback:
     Examples
     --------
     >>> keras = import_keras()
-    >>> check_pytorch_default(keras.initializers.HeUniform(seed=0))
-    ✘ for shape (300, 200) your std is 0.08..., 2.4...× PyTorch's 1/√(3·fan_in): σ = 0.03333: that is He uniform, kaiming_uniform_ with a = 0. PyTorch's default uses a = √5, gain² = 2/(1 + 5) = 1/3: the limit is 1/√fan_in.
+    >>> check_pytorch_default(keras.initializers.HeUniform(seed=0))  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for shape (300, 200) your std is 0.08..., 2.4...× PyTorch's 1/√(3·fan_in): σ = 0.03333:
+    that is He uniform, kaiming_uniform_ with a = 0. PyTorch's default uses a = √5, gain² = 2/(1 + 5) = 1/3:
+    the limit is 1/√fan_in.
     """
     if init is None:
         return fail("init is None: assign your initializer (an object or a function f(shape, dtype=None)).")

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .feedback import Z, Feedback, call_student, compare, fail, ok
+from .feedback import Feedback, Z, call_student, compare, fail, ok
 
 __all__ = ["check_attention_logit_std", "check_residual_std", "check_prior_bias",
            "check_chrono_bias", "check_diagnosis"]
@@ -22,8 +22,9 @@ def check_attention_logit_std(student) -> Feedback:
     """Check ``student(d_k, scaled) -> std`` of an attention logit :math:`q\\cdot k` (divided by
     √d_k when ``scaled``) for queries and keys with i.i.d. N(0, 1) entries: √d_k, or 1.
 
-    >>> check_attention_logit_std(lambda d_k, scaled: 1.0 if scaled else d_k)
-    ✘ for 16, False you returned 16, the std of the attention logit is 4 (4× the right value): that is the variance: q·k sums d_k products of variance 1, so its std is √d_k.
+    >>> check_attention_logit_std(lambda d_k, scaled: 1.0 if scaled else d_k)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for 16, False you returned 16, the std of the attention logit is 4 (4× the right value):
+    that is the variance: q·k sums d_k products of variance 1, so its std is √d_k.
     """
     cases = [(d, s) for d in (1, 16, 64, 100, 512) for s in (False, True)]
     return compare(student, cases, lambda d, s: 1.0 if s else math.sqrt(d), [
@@ -39,8 +40,10 @@ def check_residual_std(student) -> Feedback:
     """Check ``student(n_blocks, std=0.02) -> σ`` of GPT-2's residual projections:
     ``std / √(2·n_blocks)`` (two residual sublayers per block, attention and MLP).
 
-    >>> check_residual_std(lambda n_blocks, std=0.02: std / n_blocks ** 0.5)
-    ✘ for 1, 0.02 you returned 0.02, the std of the residual projections is 0.0141421 (1.41× the right value): each block has two residual sublayers (attention and the MLP), so n_blocks blocks add 2·n_blocks branches: divide by √(2·n_blocks).
+    >>> check_residual_std(lambda n_blocks, std=0.02: std / n_blocks ** 0.5)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for 1, 0.02 you returned 0.02, the std of the residual projections is 0.0141421 (1.41× the right value):
+    each block has two residual sublayers (attention and the MLP), so n_blocks blocks add 2·n_blocks branches:
+    divide by √(2·n_blocks).
     """
     cases = [(n, s) for n in (1, 6, 12, 24, 48) for s in (0.02, 0.01)]
     return compare(student, cases, lambda n, s: s / math.sqrt(2 * n), [
@@ -65,8 +68,9 @@ def check_prior_bias(student, output="softmax") -> Feedback:
     softmax(b) must equal it (b = log π, any constant added is fine). ``output="sigmoid"``: one
     frequency π of the positive class, and b = log(π/(1 − π)).
 
-    >>> check_prior_bias(lambda frequencies: frequencies)
-    ✘ for frequencies [0.5, 0.3, 0.2] your bias predicts [0.391, 0.32, 0.289] at initialization: the bias is the log of the frequencies, not the frequencies.
+    >>> check_prior_bias(lambda frequencies: frequencies)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for frequencies [0.5, 0.3, 0.2] your bias predicts [0.391, 0.32, 0.289] at initialization:
+    the bias is the log of the frequencies, not the frequencies.
     >>> check_prior_bias(lambda p: math.log(p / (1 - p)), "sigmoid")
     ✔ correct on all 5 test inputs.
     """

@@ -65,15 +65,18 @@ def std_mistakes(scheme):
          (lambda sh: math.sqrt(3) * s(sh), "that is the uniform limit √3·σ, not the std σ."),
          (lambda sh: s(sh) / math.sqrt(3), "you divided by √3: the std is σ itself, the uniform limit is √3·σ.")]
     if scheme == "glorot":
-        m += [(lambda sh: math.sqrt(1 / (fi(sh) + fo(sh))), "did you use fan_in + fan_out without the 2? Var w = 2/(fan_in + fan_out)."),
-              (lambda sh: math.sqrt(1 / fi(sh)), "that is LeCun's 1/fan_in; Glorot averages the fans: 2/(fan_in + fan_out)."),
+        m += [(lambda sh: math.sqrt(1 / (fi(sh) + fo(sh))), "did you use fan_in + fan_out without the 2? Var w = "
+                                                            "2/(fan_in + fan_out)."),
+              (lambda sh: math.sqrt(1 / fi(sh)), "that is LeCun's 1/fan_in; Glorot averages the fans: 2/(fan_in + "
+                                                 "fan_out)."),
               (lambda sh: math.sqrt(2 / fi(sh)), "that is He's 2/fan_in; Glorot is 2/(fan_in + fan_out).")]
     else:
         fan, other = (fi, fo) if mode == "fan_in" else (fo, fi)
         m += [(lambda sh: math.sqrt(scale / other(sh)), f"you used the other fan: this scheme divides by {mode}."),
               (lambda sh: math.sqrt(2 / (fi(sh) + fo(sh))), "that is Glorot's 2/(fan_in + fan_out).")]
         if scale == 2:
-            m.append((lambda sh: math.sqrt(1 / fan(sh)), "you forgot He's factor 2 (ReLU zeroes half the signal): Var w = 2/fan_in. 1/fan_in is LeCun's."))
+            m.append((lambda sh: math.sqrt(1 / fan(sh)), "you forgot He's factor 2 (ReLU zeroes half the signal): Var "
+                                                         "w = 2/fan_in. 1/fan_in is LeCun's."))
         else:
             m.append((lambda sh: math.sqrt(2 / fan(sh)), "that is He's 2/fan_in; LeCun's is 1/fan_in."))
     m.append((lambda sh: initializers.VarianceScaling(scale, mode if mode != "fan_avg" else "fan_avg").std(no_rf(sh)),
@@ -87,8 +90,9 @@ def check_std(student, scheme="glorot") -> Feedback:
     Examples
     --------
     >>> import math
-    >>> check_std(lambda shape: math.sqrt(1 / (shape[-2] + shape[-1])), "glorot")
-    ✘ for (300, 200) you returned 0.0447214, the glorot std is 0.0632456 (0.707× the right value): did you use fan_in + fan_out without the 2? Var w = 2/(fan_in + fan_out).
+    >>> check_std(lambda shape: math.sqrt(1 / (shape[-2] + shape[-1])), "glorot")  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for (300, 200) you returned 0.0447214, the glorot std is 0.0632456 (0.707× the right value):
+    did you use fan_in + fan_out without the 2? Var w = 2/(fan_in + fan_out).
     """
     scheme = validate.choice("scheme", scheme, SCHEMES)
     cases = [(shape,) for shape in SHAPES]
@@ -193,8 +197,9 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
     >>> def glorot_uniform(shape, rng):      # forgot the receptive field of a conv kernel
     ...     limit = math.sqrt(6 / (shape[-2] + shape[-1]))
     ...     return rng.uniform(-limit, limit, shape)
-    >>> check_sampler(glorot_uniform, "glorot", "uniform")
-    ✘ for shape (3, 3, 32, 64) your std is 0.1441, 3× the target σ = 0.04811: for a conv kernel (kh, kw, in, out) the fans include the receptive field: fan_in = kh·kw·in.
+    >>> check_sampler(glorot_uniform, "glorot", "uniform")  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for shape (3, 3, 32, 64) your std is 0.1441, 3× the target σ = 0.04811:
+    for a conv kernel (kh, kw, in, out) the fans include the receptive field: fan_in = kh·kw·in.
     """
     scheme = validate.choice("scheme", scheme, SCHEMES)
     distribution = validate.choice("distribution", distribution, ("uniform", "normal"))
@@ -224,15 +229,17 @@ def check_fans(student) -> Feedback:
 
     Examples
     --------
-    >>> check_fans(lambda shape: (shape[-2], shape[-1]))
-    ✘ for shape (2, 23, 61) you returned (23, 61), the fans are (46, 122): multiply by the receptive field, the product of the leading dims (here 2): each output sees kh·kw·in inputs.
+    >>> check_fans(lambda shape: (shape[-2], shape[-1]))  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for shape (2, 23, 61) you returned (23, 61), the fans are (46, 122): multiply by the receptive field,
+    the product of the leading dims (here 2): each output sees kh·kw·in inputs.
     >>> from initlab.initializers import compute_fans
     >>> check_fans(compute_fans)
     ✔ correct on all 13 dense and conv shapes.
     """
     rng = np.random.default_rng(1)      # fixed test shapes
     cases = [((int(rng.integers(2, 500)), int(rng.integers(2, 500))),) for _ in range(4)]
-    cases += [(tuple(int(d) for d in rng.integers(1, 8, size=k)) + (int(rng.integers(2, 70)), int(rng.integers(2, 70))),)
+    cases += [(tuple(int(d) for d in rng.integers(1, 8, size=k))
+               + (int(rng.integers(2, 70)), int(rng.integers(2, 70))),)
               for k in (1, 2, 3) for _ in range(3)]
     cases = [c for c in cases if compute_fans(c[0])[0] != compute_fans(c[0])[1]]
     for (shape,) in cases:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import initializers
 from ..propagation import SELU_ALPHA, SELU_LAMBDA, predict_variance
-from .feedback import Z, Feedback, compare, fail, number, ok
+from .feedback import Feedback, Z, compare, fail, number, ok
 
 __all__ = ["check_uniform_variance_factor", "check_leaky_gain", "check_selu_fixed_point", "check_selu_scale",
            "selu_scale_tolerance"]
@@ -29,8 +29,9 @@ def check_uniform_variance_factor(student) -> Feedback:
 
     Examples
     --------
-    >>> check_uniform_variance_factor(lambda fan_in, limit: fan_in * limit ** 2)
-    ✘ for 10, 0.316... you returned 1, the variance factor is 0.333333 (3× the right value): the variance of U[−L, L] is L²/3, not L²: you forgot the /3.
+    >>> check_uniform_variance_factor(lambda fan_in, limit: fan_in * limit ** 2)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for 10, 0.316... you returned 1, the variance factor is 0.333333 (3× the right value):
+    the variance of U[−L, L] is L²/3, not L²: you forgot the /3.
     """
     rng = np.random.default_rng(6)
     cases = [(n, 1 / math.sqrt(n)) for n in (10, 256, 1000)]
@@ -53,8 +54,9 @@ def check_leaky_gain(student) -> Feedback:
     Examples
     --------
     >>> import math
-    >>> check_leaky_gain(lambda a: math.sqrt(2))
-    ✘ for 0.01 you returned 1.41421, the gain is 1.41414 (1× the right value): that is the ReLU gain; the slope a gives back part of the negative half.
+    >>> check_leaky_gain(lambda a: math.sqrt(2))  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for 0.01 you returned 1.41421, the gain is 1.41414 (1× the right value):
+    that is the ReLU gain; the slope a gives back part of the negative half.
     """
     cases = [(a,) for a in (0.0, 0.01, 0.1, 0.2, 0.5, 1.0, 3.0)]
     return compare(student, cases, lambda a: math.sqrt(2 / (1 + a * a)), [
@@ -88,8 +90,9 @@ def check_selu_fixed_point(answer) -> Feedback:
 
     Examples
     --------
-    >>> check_selu_fixed_point((0.0, 0.5))
-    ✘ you found E[selu(z)] = 0, E[selu(z)²] = 0.5; E[selu(z)²] should be 1 (within ±0.0061 for 10⁶ samples). Check the formula of selu, that z ~ N(0, 1), and use at least 10⁶ samples.
+    >>> check_selu_fixed_point((0.0, 0.5))  # doctest: +NORMALIZE_WHITESPACE
+    ✘ you found E[selu(z)] = 0, E[selu(z)²] = 0.5; E[selu(z)²] should be 1 (within ±0.0061 for 10⁶ samples).
+    Check the formula of selu, that z ~ N(0, 1), and use at least 10⁶ samples.
     """
     if answer is None:
         return fail("your answer is None: estimate the pair (E[selu(z)], E[selu(z)²]) from samples "
@@ -177,8 +180,10 @@ def check_selu_scale(answer) -> Feedback:
     Examples
     --------
     >>> import math
-    >>> check_selu_scale(math.sqrt(2))
-    ✘ with s = 1.414 (Var w = 2/n) the theory gives variance 1.57e+05 at layer 100: √2 is He's factor (Var w = 2/n) for ReLU, which zeroes half of its input. SELU keeps both halves: its variance grows by ≈ λ² ≈ 1.10 per layer.
+    >>> check_selu_scale(math.sqrt(2))  # doctest: +NORMALIZE_WHITESPACE
+    ✘ with s = 1.414 (Var w = 2/n) the theory gives variance 1.57e+05 at layer 100:
+    √2 is He's factor (Var w = 2/n) for ReLU, which zeroes half of its input.
+    SELU keeps both halves: its variance grows by ≈ λ² ≈ 1.10 per layer.
     """
     if answer is None:
         return fail("your answer is None: replace it with the scale you found (a number).")

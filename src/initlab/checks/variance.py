@@ -23,8 +23,9 @@ def check_relu_moments(answer) -> Feedback:
 
     Examples
     --------
-    >>> check_relu_moments((0.5, 0.5))
-    ✘ Var[ReLU(z)] is not ½Var z: ReLU(z) has mean σ/√(2π), so Var = ½σ² − σ²/(2π) ≈ 0.34σ². It is the second moment that halves.
+    >>> check_relu_moments((0.5, 0.5))  # doctest: +NORMALIZE_WHITESPACE
+    ✘ Var[ReLU(z)] is not ½Var z: ReLU(z) has mean σ/√(2π), so Var = ½σ² − σ²/(2π) ≈ 0.34σ².
+    It is the second moment that halves.
     """
     try:
         second, var = (float(v) for v in answer)
@@ -63,7 +64,8 @@ def check_linear_std_ratio(student) -> Feedback:
     return compare(student, cases, lambda w, v: math.sqrt(prod(w[:-1], v)), [
         (lambda w, v: prod(w[:-1], v), "that is the variance ratio; the std ratio is its square root."),
         (lambda w, v: math.sqrt(prod(w[1:], v)), "layer l sums over its n_{l−1} inputs (fan_in), not its n_l outputs."),
-        (lambda w, v: math.sqrt(sum(n * x for n, x in zip(w[:-1], v))), "the per-layer factors multiply, they don't add."),
+        (lambda w, v: math.sqrt(sum(n * x for n, x in zip(w[:-1], v))), "the per-layer factors multiply, they don't "
+                                                                        "add."),
     ], "std ratio", rtol=1e-4)
 
 
@@ -78,8 +80,10 @@ def check_linear_grad_ratio(student) -> Feedback:
     The forward ratio is not the backward one:
 
     >>> import math
-    >>> check_linear_grad_ratio(lambda widths, v: math.sqrt(math.prod(n * w for n, w in zip(widths, v))))
-    ✘ for ...: that is the forward ratio: going back through W_l sums over its n_l outputs (fan_out), not its n_{l−1} inputs.
+    >>> check_linear_grad_ratio(  # doctest: +NORMALIZE_WHITESPACE
+    ...     lambda widths, v: math.sqrt(math.prod(n * w for n, w in zip(widths, v))))
+    ✘ for ...: that is the forward ratio:
+    going back through W_l sums over its n_l outputs (fan_out), not its n_{l−1} inputs.
     """
     rng = np.random.default_rng(5)
     cases = []
@@ -95,5 +99,6 @@ def check_linear_grad_ratio(student) -> Feedback:
         (lambda w, v: 1 / math.sqrt(prod(w[1:], v)), "you inverted the ratio: it is std(∂L/∂x) over std(∂L/∂z_L)."),
         (lambda w, v: math.sqrt(prod(w[2:], v[1:])), "that stops at ∂L/∂z_1 (simulate's grad_ratio); the "
          "gradient reaching x also goes back through W_1, so include n_1·v_1."),
-        (lambda w, v: math.sqrt(sum(n * x for n, x in zip(w[1:], v))), "the per-layer factors multiply, they don't add."),
+        (lambda w, v: math.sqrt(sum(n * x for n, x in zip(w[1:], v))), "the per-layer factors multiply, they don't "
+                                                                       "add."),
     ], "std ratio", rtol=1e-4)

@@ -25,8 +25,9 @@ def check_signal_after(student) -> Feedback:
     Examples
     --------
     >>> import math
-    >>> check_signal_after(lambda depth, n, sigma: math.sqrt(n) * sigma * depth)
-    ✘ for 33, 268, 0.0603... you returned 32.6299, the std after depth layers is 0.689256 (47.3× the right value): the factors multiply layer after layer, they don't add.
+    >>> check_signal_after(lambda depth, n, sigma: math.sqrt(n) * sigma * depth)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for 33, 268, 0.0603... you returned 32.6299, the std after depth layers is 0.689256 (47.3× the right value):
+    the factors multiply layer after layer, they don't add.
     """
     rng = np.random.default_rng(2)
     cases = [(int(rng.integers(2, 40)), int(rng.integers(10, 1000)), float(rng.uniform(0.001, 0.2)))
@@ -44,8 +45,9 @@ def check_heuristic_width(student) -> Feedback:
 
     Examples
     --------
-    >>> check_heuristic_width(lambda limit: 1 / limit ** 2)
-    ✘ for 0.3 you returned 11.1111, the width is 33.3333 (0.333× the right value): the variance of U[−L, L] is L²/3, not L².
+    >>> check_heuristic_width(lambda limit: 1 / limit ** 2)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ for 0.3 you returned 11.1111, the width is 33.3333 (0.333× the right value):
+    the variance of U[−L, L] is L²/3, not L².
     """
     cases = [(L,) for L in (0.3, 1.0, 0.05, 0.1, 0.5)]
     return compare(student, cases, lambda L: 3 / L**2, [
@@ -63,8 +65,9 @@ def check_which_params_learn(answer, activation) -> Feedback:
 
     Examples
     --------
-    >>> check_which_params_learn({"W1", "b1", "W2", "b2"}, "tanh")
-    ✘ not quite: ∂L/∂W1 = xᵀ(δ W2ᵀ ⊙ f'(z1)) and W2 = 0, so the hidden layer gets no gradient at step 1; ∂L/∂W2 = h1ᵀ δ and h1 = f(0) = 0 for every unit.
+    >>> check_which_params_learn({"W1", "b1", "W2", "b2"}, "tanh")  # doctest: +NORMALIZE_WHITESPACE
+    ✘ not quite: ∂L/∂W1 = xᵀ(δ W2ᵀ ⊙ f'(z1)) and W2 = 0, so the hidden layer gets no gradient at step 1;
+    ∂L/∂W2 = h1ᵀ δ and h1 = f(0) = 0 for every unit.
     """
     names = ("W1", "b1", "W2", "b2")
     if isinstance(answer, str) or not all(isinstance(a, str) for a in _iter(answer)):

@@ -102,10 +102,11 @@ def kernels_follow_initializers(model, what="your model") -> None:
     >>> kernels_follow_initializers(model)                     # drawn by He uniform: nothing to say
     >>> model.layers[0].kernel.assign(model.layers[0].kernel * 10.0)
     <...>
-    >>> kernels_follow_initializers(model)
+    >>> kernels_follow_initializers(model)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    AssertionError: your model: layer 1's kernel has values up to ..., outside the range [-1.225, 1.225] that its initializer draws from, so it was not drawn by it
+    AssertionError: your model: layer 1's kernel has values up to ..., outside the range [-1.225, 1.225]
+    that its initializer draws from, so it was not drawn by it
     """
     from ..coursework import describe
 

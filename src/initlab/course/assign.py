@@ -26,7 +26,7 @@ from pathlib import Path
 from .files import read_regular, sha256
 
 __all__ = ["MASTERS", "BUILDS", "masters", "build", "build_all", "assignment_name", "load_tests",
-           "resolve_build", "HiddenTestsChanged", "import_otter", "verified_tests"]
+           "hand_built", "resolve_build", "HiddenTestsChanged", "import_otter", "verified_tests"]
 
 MASTERS = Path("assignments")
 BUILDS = Path("_build") / "assignments"
@@ -40,10 +40,11 @@ class HiddenTestsChanged(Exception):
     Examples
     --------
     >>> import tempfile
-    >>> verified_tests(tempfile.mkdtemp())             # a folder without a manifest
+    >>> verified_tests(tempfile.mkdtemp())             # a folder without a manifest  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    initlab.course.assign.HiddenTestsChanged: ... has no valid manifest.json (built by an older version?): run make assignments again
+    initlab.course.assign.HiddenTestsChanged: ... has no valid manifest.json (built by an older version?):
+    run make assignments again
     """
 
 
@@ -235,10 +236,11 @@ def verified_tests(build_dir) -> dict[str, str]:
     >>> verified_tests(built)
     {'q1.py': 'assert answer == 2'}
     >>> _ = test.write_text("assert True")                  # someone edits a hidden test
-    >>> verified_tests(built)
+    >>> verified_tests(built)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    initlab.course.assign.HiddenTestsChanged: the tests of ... changed since it was built (q1.py): nothing was graded with them. Find out who changed them, then run make assignments again
+    initlab.course.assign.HiddenTestsChanged: the tests of ... changed since it was built (q1.py):
+    nothing was graded with them. Find out who changed them, then run make assignments again
     """
     recorded = _manifest(build_dir)["tests"]
     found = {p.name: p for p in _test_paths(build_dir)}
@@ -260,27 +262,45 @@ def verified_tests(build_dir) -> dict[str, str]:
     return sources
 
 
+_ONE_TEST = '''from otter.test_files import test_case
+OK_FORMAT = False
+name = "q1"
+points = 1
+@test_case(points=None, hidden={hidden})
+def test_answer(answer):
+    assert answer == 2
+'''
+
+
+def hand_built(folder, name="tiny", hidden=True) -> Path:
+    """A built assignment made by hand, without otter: one question ``q1`` worth 1 point whose
+    test checks ``answer == 2``, its hash in the manifest. For trying the grader (the examples
+    on this page use it) and for an instructor's own experiments.
+
+    >>> import tempfile
+    >>> built = hand_built(tempfile.mkdtemp())
+    >>> assignment_name(built), sorted(verified_tests(built))
+    ('tiny', ['q1.py'])
+    """
+    built = Path(folder) / name
+    (built / "autograder" / "tests").mkdir(parents=True)
+    otter_meta = {"metadata": {"otter": {"assignment_name": name}}}
+    (built / "autograder" / f"{name}.ipynb").write_text(json.dumps(otter_meta), encoding="utf-8")
+    source = _ONE_TEST.format(hidden=bool(hidden))
+    (built / "autograder" / "tests" / "q1.py").write_text(source, encoding="utf-8")
+    manifest = {"master": "", "tests": {"q1.py": sha256(source.encode())}}
+    (built / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return built
+
+
 def load_tests(build_dir) -> list:
     """otter's ``ExceptionTestFile`` of every test of ``build_dir``, compiled from the bytes whose
     hashes :func:`verified_tests` checked.
 
     Examples
     --------
-    >>> import json, tempfile
-    >>> from pathlib import Path
-    >>> built = Path(tempfile.mkdtemp())
-    >>> (built / "autograder" / "tests").mkdir(parents=True)
-    >>> source = '''from otter.test_files import test_case
-    ... OK_FORMAT = False
-    ... name = "q1"
-    ... points = 1
-    ... @test_case(points=None, hidden=False)
-    ... def test_answer(answer):
-    ...     assert answer == 2
-    ... '''
-    >>> _ = (built / "autograder" / "tests" / "q1.py").write_text(source)
-    >>> manifest = {"master": "", "tests": {"q1.py": sha256(source.encode())}}
-    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> import tempfile
+    >>> built = hand_built(tempfile.mkdtemp(), hidden=False)
     >>> [test] = load_tests(built)
     >>> test.run({"answer": 2})
     >>> test.name, test.passed_all

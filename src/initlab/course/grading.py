@@ -48,8 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from . import confine, protocol, sandbox
-from .assign import (BUILDS, MASTERS, HiddenTestsChanged, assignment_name, import_otter,
-                     load_tests, resolve_build)
+from .assign import BUILDS, MASTERS, HiddenTestsChanged, assignment_name, import_otter, load_tests, resolve_build
 from .assign import build_all as _build_all
 from .files import read_regular
 from .params import check_student_id
@@ -471,7 +470,7 @@ def _run_question(test_file, session: Session, env: RemoteEnv) -> list[TestResul
             message = str(error) or "an assertion failed"
         except StudentError as error:
             message = f"your code raised {type(error).__name__}: {error}"
-        except Exception as error:                      # noqa: BLE001 - every failure is a result
+        except Exception as error:
             message = f"{type(error).__name__}: {error}"
         passed = message is None
         otter_results.append(TestCaseResult(test_case=case, message=message, passed=passed))
@@ -489,24 +488,10 @@ def grade_submission(path, build_dir, student=None, limits=None, paths=None,
     --------
     A built assignment by hand (one hidden test, its hash in the manifest) and one submission:
 
-    >>> import json, tempfile
+    >>> import tempfile
     >>> from pathlib import Path
-    >>> from initlab.course.files import sha256
-    >>> built = Path(tempfile.mkdtemp()) / "tiny"
-    >>> (built / "autograder" / "tests").mkdir(parents=True)
-    >>> otter_meta = {"metadata": {"otter": {"assignment_name": "tiny"}}}
-    >>> _ = (built / "autograder" / "tiny.ipynb").write_text(json.dumps(otter_meta))
-    >>> test = '''from otter.test_files import test_case
-    ... OK_FORMAT = False
-    ... name = "q1"
-    ... points = 1
-    ... @test_case(points=None, hidden=True)
-    ... def test_answer(answer):
-    ...     assert answer == 2
-    ... '''
-    >>> _ = (built / "autograder" / "tests" / "q1.py").write_text(test)
-    >>> manifest = {"master": "", "tests": {"q1.py": sha256(test.encode())}}
-    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> from initlab.course.assign import hand_built
+    >>> built = hand_built(tempfile.mkdtemp())
     >>> submission = Path(tempfile.mkdtemp()) / "olga.py"
     >>> _ = submission.write_text('''# %%
     ... STUDENT_ID = "12345"
@@ -526,7 +511,7 @@ def grade_submission(path, build_dir, student=None, limits=None, paths=None,
         grade.scores[test_file.name] = (0.0, float(test_file.possible))
     try:
         cells, declared = read_submission(path)
-    except Exception as error:                          # noqa: BLE001 - unreadable: zero, with why
+    except Exception as error:
         grade.notes.append(f"your file could not be read as a notebook ({type(error).__name__}: "
                            f"{str(error)[:300]}); nothing was graded")
         return grade
@@ -697,24 +682,10 @@ def grade(submissions, build_dir, out=None, limits=None, jobs=1, masters_dir=MAS
     --------
     A built assignment by hand (see :func:`grade_submission`), and a folder of two submissions:
 
-    >>> import json, tempfile
+    >>> import tempfile
     >>> from pathlib import Path
-    >>> from initlab.course.files import sha256
-    >>> built = Path(tempfile.mkdtemp()) / "tiny"
-    >>> (built / "autograder" / "tests").mkdir(parents=True)
-    >>> otter_meta = {"metadata": {"otter": {"assignment_name": "tiny"}}}
-    >>> _ = (built / "autograder" / "tiny.ipynb").write_text(json.dumps(otter_meta))
-    >>> test = '''from otter.test_files import test_case
-    ... OK_FORMAT = False
-    ... name = "q1"
-    ... points = 1
-    ... @test_case(points=None, hidden=True)
-    ... def test_answer(answer):
-    ...     assert answer == 2
-    ... '''
-    >>> _ = (built / "autograder" / "tests" / "q1.py").write_text(test)
-    >>> manifest = {"master": "", "tests": {"q1.py": sha256(test.encode())}}
-    >>> _ = (built / "manifest.json").write_text(json.dumps(manifest))
+    >>> from initlab.course.assign import hand_built
+    >>> built = hand_built(tempfile.mkdtemp())
     >>> submissions = Path(tempfile.mkdtemp())
     >>> _ = (submissions / "olga.py").write_text('STUDENT_ID = "12345"; answer = 2')
     >>> _ = (submissions / "ivan.py").write_text('STUDENT_ID = "67890"; answer = 3')

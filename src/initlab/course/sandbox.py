@@ -33,8 +33,7 @@ import tempfile
 import time
 
 from . import confine as _confine
-from .protocol import (HEADER, MAX_MESSAGE, ProtocolError, decode, encode, frame, read_exact,
-                       unframe)
+from .protocol import HEADER, MAX_MESSAGE, ProtocolError, decode, encode, frame, read_exact, unframe
 
 __all__ = ["LOG_LIMIT", "Worker", "WorkerDied", "WorkerTimeout", "RemoteObject", "RemoteCallable",
            "remote_object", "exit_reason"]
@@ -152,7 +151,7 @@ class _Worker:
                 failure = result.error_before_exec or result.error_in_exec
                 if failure is not None:
                     error = _describe_error(failure)
-            except BaseException as failure:            # noqa: BLE001 - report, keep serving
+            except BaseException as failure:
                 error = _describe_error(failure)
             self.send({"event": "end", "cell": index, "error": error, "printed": self.printed[0]})
         self.send({"event": "ran", "printed": self.printed[0]})
@@ -175,7 +174,7 @@ class _Worker:
             else:
                 raise ProtocolError(f"unknown request {op!r}")
             data, blobs = self.pack(value)
-        except BaseException as error:                  # noqa: BLE001 - the student's exception
+        except BaseException as error:
             return self.send(dict(reply, ok=False, etype=type(error).__name__[:80],
                                   error=_message(error)))
         total = sum(len(b) for b in blobs)
