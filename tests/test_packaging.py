@@ -80,3 +80,34 @@ def test_every_import_is_declared(part):
     names = declared("course" if part == "course" else None)
     missing = sorted(m for m in third_party_imports(files) if not provided_by(m, names))
     assert not missing, f"imported by the {part} modules but not declared in pyproject.toml: {missing}"
+
+
+def _text_io_without_encoding(path: Path) -> list[int]:
+    """Lines that open a file in text mode without naming its encoding: under a non-UTF-8 locale
+    Python would then read and write the course's files (σ, ×, ✔ …) in the locale's encoding."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or any(k.arg == "encoding" for k in node.keywords):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("read_text", "write_text"):
+            lines.append(node.lineno)
+        elif isinstance(func, ast.Name) and func.id == "open":
+            mode = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "mode"), ast.Constant("r"))
+            if not (isinstance(mode, ast.Constant) and "b" in str(mode.value)):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_the_encoding_check_sees_a_bare_open(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('open("a")\nopen("a", "rb")\nopen("a", encoding="utf-8")\np.read_text()\n',
+                      encoding="utf-8")
+    assert _text_io_without_encoding(sample) == [1, 4]
+
+
+def test_text_files_are_opened_as_utf8_whatever_the_locale():
+    sources = [*SRC.rglob("*.py"), *(ROOT / "book" / "_ext").glob("*.py"), *(ROOT / "tools").glob("*.py")]
+    missing = {str(p.relative_to(ROOT)): _text_io_without_encoding(p) for p in sources}
+    assert not {p: lines for p, lines in missing.items() if lines}

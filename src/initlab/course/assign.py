@@ -78,7 +78,7 @@ def masters(folder=MASTERS) -> list[Path]:
     ['a1.md']
     """
     return sorted(p for p in Path(folder).glob("*.md")
-                  if re.search(r"(?m)^# ASSIGNMENT CONFIG\s*$", p.read_text()))
+                  if re.search(r"(?m)^# ASSIGNMENT CONFIG\s*$", p.read_text(encoding="utf-8")))
 
 
 def build(master, out=BUILDS) -> Path:
@@ -148,7 +148,7 @@ def build(master, out=BUILDS) -> Path:
             os.chdir(cwd)
     shutil.make_archive(str(target / f"{master.stem}-student"), "zip", target / "student")
     tests = {p.name: sha256(p.read_bytes()) for p in _test_paths(target)}
-    (target / MANIFEST).write_text(json.dumps({"master": sha256(text), "tests": tests}, indent=1))
+    (target / MANIFEST).write_text(json.dumps({"master": sha256(text), "tests": tests}, indent=1), encoding="utf-8")
     return target
 
 
@@ -174,7 +174,7 @@ def build_all(names=(), masters_dir=MASTERS, out=BUILDS, log=print) -> list[Path
 
 
 def _otter_name(path) -> str | None:
-    match = re.search(r"(?m)^# ASSIGNMENT CONFIG\s*\n(?:.*\n)*?name:\s*(\S+)", Path(path).read_text())
+    match = re.search(r"(?m)^# ASSIGNMENT CONFIG\s*\n(?:.*\n)*?name:\s*(\S+)", Path(path).read_text(encoding="utf-8"))
     return match.group(1) if match else None
 
 
@@ -195,7 +195,7 @@ def assignment_name(build_dir) -> str:
     notebooks = sorted((Path(build_dir) / "autograder").glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"{build_dir} holds no built assignment (run make assignments)")
-    return json.loads(notebooks[0].read_text())["metadata"]["otter"]["assignment_name"]
+    return json.loads(notebooks[0].read_text(encoding="utf-8"))["metadata"]["otter"]["assignment_name"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def write_report(grades, out) -> Path:
             g.notes.append(f"the feedback of {', '.join(repr(o.student) for o in group if o is not g)} "
                            f"would have had the same file name; yours is {names[g.student]}.md")
     questions = list(dict.fromkeys(q for g in grades for q in g.scores))
-    with open(out / "grades.csv", "w", newline="") as f:
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "student_id", *questions, "total", "possible", "notes"])
         for g in sorted(grades, key=lambda g: g.student):
@@ -192,7 +192,7 @@ def write_report(grades, out) -> Path:
             writer.writerow([_cell(g.student), g.student_id or "", *scores, f"{g.total:g}",
                              f"{g.possible:g}", _cell(notes[:2000])])
     for g in grades:
-        with open(out / "feedback" / f"{names[g.student]}.md", "x") as f:   # never overwrite
+        with open(out / "feedback" / f"{names[g.student]}.md", "x", encoding="utf-8") as f:   # never overwrite
             f.write(g.feedback())
     return out / "grades.csv"
 
