@@ -50,7 +50,7 @@ def builds(tmp_path_factory):
 
 
 def reference(build: Path) -> dict:
-    return json.loads((build / "autograder" / f"{build.name}.ipynb").read_text())
+    return json.loads((build / "autograder" / f"{build.name}.ipynb").read_text(encoding="utf-8"))
 
 
 def submission(build, student_id, edits=(), insert=(), fmt="ipynb"):
@@ -75,7 +75,7 @@ def submission(build, student_id, edits=(), insert=(), fmt="ipynb"):
 def write(folder: Path, student: str, text: str, suffix=".ipynb") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{student}{suffix}"
-    path.write_text(text)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -85,7 +85,7 @@ def write(folder: Path, student: str, text: str, suffix=".ipynb") -> Path:
 def test_assign_builds_student_and_autograder_versions(builds):
     for key, build in builds.items():
         student, autograder = build / "student", build / "autograder"
-        nb = json.loads((student / f"{build.name}.ipynb").read_text())
+        nb = json.loads((student / f"{build.name}.ipynb").read_text(encoding="utf-8"))
         assert nb["metadata"]["otter"]["assignment_name"] == key
         sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
         assert sources[0].startswith("# Initialize Otter") and "grader.check_all()" in sources[-1]
@@ -134,9 +134,9 @@ def test_student_version_holds_no_solution_or_hidden_test(builds, key):
     solutions, hidden, public = _marked(MASTERS / f"{build.name}.md")
     assert solutions and hidden and public
     student = build / "student"
-    text = "\n".join(p.read_text() for p in student.rglob("*") if p.is_file())
+    text = "\n".join(p.read_text(encoding="utf-8") for p in student.rglob("*") if p.is_file())
     code = "\n".join("".join(c["source"]) for c in json.loads(
-        (student / f"{build.name}.ipynb").read_text())["cells"])
+        (student / f"{build.name}.ipynb").read_text(encoding="utf-8"))["cells"])
     leaked = [s for s in solutions if s in code or s in text]
     assert not leaked, f"solution lines in the student version of {key}: {leaked}"
     assert not [h for h in hidden if re.search(rf"\b{h}\(", text)], f"hidden tests in the student version of {key}"
@@ -332,7 +332,7 @@ def _hostile(build: Path, folder: Path, victim: Path) -> dict:
     for name, student_id in COLLIDING.items():
         path = folder / f"{name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(submission(build, student_id))
+        path.write_text(submission(build, student_id), encoding="utf-8")
     return cases
 
 
@@ -421,7 +421,7 @@ def test_hostile_submissions_are_contained(graded):
     assert not _leftovers(), f"processes of the submissions outlived their grading: {_leftovers()}"
     feedback = grades["hostile-patches-the-checks"].feedback()
     assert "q7: 0 / 1" in feedback and "swapped" not in feedback and "receptive field" in feedback
-    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text(encoding="utf-8").splitlines())}
     assert set(rows) == set(grades) and rows["ref-" + IDS[0]]["total"] == "12"
     assert rows["hostile-loops"]["q1"] == "2" and "time limit per cell" in rows["hostile-loops"]["notes"]
     names = report.feedback_names(grades)
@@ -434,7 +434,7 @@ def test_report_flags_a_shared_student_id(graded, tmp_path):
         if g.student.startswith("a2-"):
             assert g.student_id == "bob" and any("also used by" in n for n in g.notes)
     grading.write_report(grades, tmp_path)
-    header = next(csv.reader((tmp_path / "grades.csv").read_text().splitlines()))
+    header = next(csv.reader((tmp_path / "grades.csv").read_text(encoding="utf-8").splitlines()))
     assert header == ["student", "student_id", "q1", "q2", "q3", "q4", "q5", "total", "possible", "notes"]
 
 
@@ -448,10 +448,10 @@ def test_make_grade_command_line(builds, tmp_path):
     args = ["grade", str(folder), "--builds", str(builds["a2"].parent), "--masters", str(MASTERS),
             "--out", str(out), "--cell-timeout", "30", "--call-timeout", "10"]
     assert grading.main(args + ([] if LANDLOCK else ["--allow-unsandboxed"])) == 0
-    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text().splitlines())}
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").read_text(encoding="utf-8").splitlines())}
     assert rows["carol"]["total"] == rows["carol"]["possible"] == "11"
     assert rows["dave"]["q4"] == "0" and rows["dave"]["total"] == "9"
-    assert "other fan" in (out / "feedback" / "dave.md").read_text()
+    assert "other fan" in (out / "feedback" / "dave.md").read_text(encoding="utf-8")
 
 
 def test_unreadable_and_foreign_submissions_score_zero(builds, tmp_path):
@@ -513,7 +513,7 @@ def test_colliding_names_get_their_own_feedback(graded):
     grades, _, out = graded["a1"]
     files = sorted((out / "feedback").glob("*.md"))
     assert len(files) == len(grades) == len({f.name.casefold() for f in files})
-    texts = "\n".join(f.read_text() for f in files)
+    texts = "\n".join(f.read_text(encoding="utf-8") for f in files)
     for name, student_id in COLLIDING.items():
         assert f"(STUDENT_ID `{student_id}`)" in texts
         assert grades[name].student_id == student_id and grades[name].total == 12
@@ -536,12 +536,12 @@ def test_changed_hidden_tests_stop_grading_and_make_grade_rebuilds(builds, tmp_p
     shutil.copytree(builds["a2"], build)
     shutil.copy(MASTERS / f"{build.name}.md", tmp_path / f"{build.name}.md")
     test_file = build / "autograder" / "tests" / "q1.py"
-    test_file.write_text(test_file.read_text() + "\nimport os  # appended by someone\n")
+    test_file.write_text(test_file.read_text(encoding="utf-8") + "\nimport os  # appended by someone\n")
     folder = tmp_path / "subs"
     write(folder, "carol", submission(builds["a2"], "carol"))
     with pytest.raises(assign.HiddenTestsChanged, match="q1.py"):
         grading.grade(folder, build, isolation=ISOLATION)
     logged = []
     assert assign.resolve_build("a2", build.parent, tmp_path, log=logged.append) == build
-    assert "changed since it was built" in logged[0] and "appended" not in test_file.read_text()
+    assert "changed since it was built" in logged[0] and "appended" not in test_file.read_text(encoding="utf-8")
     assign.verified_tests(build)

@@ -45,7 +45,7 @@ def test_learner_modules_never_import_the_toolkit():
     """Imports at any depth (inside functions too) of every learner module, read from its source."""
     offenders = []
     for path in LEARNER:
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 names = [("." * node.level) + (node.module or "")] + \
                         [f"{'.' * node.level}{node.module or ''}.{a.name}" for a in node.names]
@@ -82,7 +82,7 @@ def test_learner_kernel_loads_nothing_of_the_toolkit():
 def test_toolkit_and_coursework_have_no_import_cycle():
     """``coursework`` imports nothing of the toolkit, so the toolkit's use of it (the worker
     describes Keras objects with it) cannot close a cycle."""
-    tree = ast.parse((PACKAGE / "coursework.py").read_text())
+    tree = ast.parse((PACKAGE / "coursework.py").read_text(encoding="utf-8"))
     imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level] + \
                [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not [m for m in imported if m.split(".")[0] in ("course", "initlab")], imported
