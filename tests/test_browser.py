@@ -1,7 +1,12 @@
 """A reader's view: headless Chromium loads the built pages with no network at all.
 
+Every page loads with no request off localhost and no console error. Every in-page explorer
+computes and draws; one is driven with the keyboard and the mouse, its verdict and picture must
+follow, and its state must round-trip through the URL hash.
+
 Locally the test skips, with its reason, when no Chromium is installed; in CI (``CI`` set) a
-missing Chromium is a failure. Screenshots go to ``_build/screenshots/`` for a human to look at.
+missing Chromium is a failure. Screenshots go to ``_build/screenshots/`` for a human to look at:
+each page, and each explorer at desktop (1280 px) and phone (390 px) width, light and dark.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from _book import HTML, ROOT, build_book, notebooks, toc_files
+from _book import HTML, ROOT, build_book, is_notebook, notebooks, toc_files
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -58,10 +63,14 @@ def browser():
         b.close()
 
 
-def _open(browser, url):
-    """Open a page with every request off localhost refused: the reader has no network."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def _open(browser, url, width=1280, scheme="light"):
+    """Open a page with every request off localhost refused: the reader has no network.
+    ``page.errors`` collects console errors and uncaught exceptions."""
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
     blocked = []
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(f"uncaught: {e}"))
 
     def route(r):
         if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
@@ -107,6 +116,9 @@ def test_page_renders_offline(server, browser, doc):
             assert state["errors"] == 0, f"{doc}: MathJax errors {state}"
             assert state["raw"] == 0, f"{doc}: untypeset math {state}"
         _check_twins(page, doc)
+        if _has_explorer(doc):
+            _wait_for_explorers(page)
+        assert not page.errors, f"{doc}: console errors {page.errors}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{doc.replace('/', '_')}.png"), full_page=True)
     finally:
@@ -132,3 +144,157 @@ def _check_twins(page, doc):
         decoded = twin.evaluate("t => new Promise(r => { const im = t.querySelector('img'); "
                                 "im.decode().then(() => r(im.naturalWidth)); })")
         assert decoded > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The in-page explorer
+
+def _has_explorer(doc) -> bool:
+    """A chapter with an explorer directive (the API page only shows one as an example)."""
+    return is_notebook(doc) and "```{initlab-explorer}" in (ROOT / f"{doc}.md").read_text(encoding="utf-8")
+
+
+def _wait_for_explorers(page):
+    """Every explorer of the page has replaced its static picture and drawn a verdict."""
+    n = page.locator(".initlab-explorer").count()
+    assert n >= 1
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.initlab-explorer')].every(e => e.dataset.verdict"
+        " && !e.hasAttribute('aria-busy'))", timeout=30000)
+    return n
+
+
+def _picture(page):
+    """The explorer's three canvases, as PNG data URLs."""
+    return page.evaluate("() => [...document.querySelectorAll('.initlab-explorer canvas')]"
+                         ".map(c => c.toDataURL())")
+
+
+def _settled(page, before):
+    """Wait until the verdict differs from ``before`` and the explorer is idle; return it."""
+    page.wait_for_function(
+        "(v) => { const e = document.querySelector('.initlab-explorer');"
+        " return e.dataset.verdict !== v && !e.hasAttribute('aria-busy'); }", arg=before,
+        timeout=30000)
+    return page.locator(".initlab-explorer").first.get_attribute("data-verdict")
+
+
+EXPLORER_DOCS = [doc for doc in toc_files() if _has_explorer(doc)]
+
+
+def test_every_chapter_has_an_in_page_explorer():
+    missing = [doc for doc in notebooks() if doc not in EXPLORER_DOCS]
+    assert not missing, f"no initlab-explorer directive in {missing}"
+
+
+@pytest.mark.parametrize("doc", EXPLORER_DOCS)
+def test_explorer_screenshots(server, browser, doc):
+    """Each explorer at desktop and phone width, light and dark, for a human to look at; the
+    panels fit the page at phone width (no sideways scroll)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 390):
+        for scheme in ("light", "dark"):
+            page, blocked = _open(browser, f"{server}/{doc}.html", width=width, scheme=scheme)
+            try:
+                n = _wait_for_explorers(page)
+                assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
+                # The theme's sticky headers would cover the top of an element screenshot.
+                page.add_style_tag(content=".bd-header, .bd-header-article { position: static !important; }"
+                                   " .skip-link { display: none !important; }")
+                for i in range(n):
+                    explorer = page.locator(".initlab-explorer").nth(i)
+                    explorer.scroll_into_view_if_needed()
+                    box = explorer.bounding_box()
+                    assert box["width"] <= width, f"{doc}: explorer {i} is wider than the page"
+                    overflow = explorer.evaluate("e => e.scrollWidth - e.clientWidth")
+                    assert overflow <= 1, f"{doc}: explorer {i} scrolls sideways at {width} px"
+                    explorer.screenshot(path=str(SHOTS / f"explorer-{doc.replace('/', '_')}-{i}-{width}-{scheme}.png"))
+                assert not blocked and not page.errors, (blocked, page.errors)
+            finally:
+                page.close()
+
+
+def test_explorer_follows_keyboard_and_mouse_and_round_trips_its_hash(server, browser):
+    page, blocked = _open(browser, f"{server}/book/intro.html")
+    try:
+        _wait_for_explorers(page)
+        root = page.locator(".initlab-explorer").first
+        assert root.locator(".initlab-explorer-static").is_hidden()     # the live view replaced it
+        verdict = root.get_attribute("data-verdict")
+        assert verdict.startswith("vanishing"), verdict                   # ReLU with glorot_uniform
+        live = root.locator(".ilx-verdict")
+        assert live.get_attribute("role") == "status" and live.get_attribute("aria-live") == "polite"
+        for control in root.locator("select, input").all():               # every control is labelled
+            assert control.evaluate("c => c.labels.length") == 1
+        picture = _picture(page)
+
+        # Keyboard: focus the initializer menu and pick he_normal with the arrow keys.
+        init = root.locator("select[name=init]")
+        init.focus()
+        options = init.evaluate("s => [...s.options].map(o => o.value)")
+        for _ in range(options.index("he_normal") - options.index("glorot_uniform")):
+            page.keyboard.press("ArrowDown")
+        assert init.input_value() == "he_normal"
+        verdict2 = _settled(page, verdict)
+        assert verdict2.startswith("healthy"), verdict2                    # He et al. (2015)
+        picture2 = _picture(page)
+        assert picture2 != picture
+
+        # Keyboard: a preset button takes Enter.
+        root.locator("button.ilx-break", has_text="zero").focus()
+        page.keyboard.press("Enter")
+        verdict3 = _settled(page, verdict2)
+        assert verdict3.startswith("no signal"), verdict3
+
+        # Mouse: pick the tanh activation, the fix preset, then drag the weight scale far right.
+        root.locator("button.ilx-fix", has_text="Xavier + tanh").click()
+        verdict4 = _settled(page, verdict3)
+        slider = root.locator("input[name=scale]")
+        box = slider.bounding_box()
+        page.mouse.click(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+        verdict5 = _settled(page, verdict4)
+        assert float(slider.input_value()) > 1.5                          # scale > 30
+        assert verdict5.startswith(("saturated", "exploding")), verdict5
+        # Keyboard on a slider: one step left moves the scale by 0.01 decade.
+        before = float(slider.input_value())
+        slider.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("(v) => +document.querySelector('input[name=scale]').value < v", arg=before)
+
+        # The URL hash holds the state; a new page opened on it shows the same network.
+        page.wait_for_function("() => !document.querySelector('.initlab-explorer').hasAttribute('aria-busy')")
+        hash_ = page.evaluate("() => location.hash")
+        state = page.evaluate("() => document.querySelector('.initlab-explorer').initlabExplorer.state")
+        shown = root.get_attribute("data-verdict")
+        assert hash_.startswith("#explorer:") and "activation=tanh" in hash_
+        other, blocked2 = _open(browser, f"{server}/book/intro.html{hash_}")
+        try:
+            _wait_for_explorers(other)
+            assert other.evaluate("() => document.querySelector('.initlab-explorer').initlabExplorer.state") == state
+            assert other.locator(".initlab-explorer").first.get_attribute("data-verdict") == shown
+            assert other.locator("select[name=activation]").input_value() == "tanh"
+            assert not blocked2 and not other.errors, (blocked2, other.errors)
+        finally:
+            other.close()
+        assert not blocked and not page.errors, (blocked, page.errors)
+    finally:
+        page.close()
+
+
+def test_window_initlab_is_the_engine(server, browser):
+    """Every page publishes the engine; it computes and names what is valid."""
+    page, _ = _open(browser, f"{server}/book/api.html")
+    try:
+        page.wait_for_function("() => window.InitLab && window.InitLab.simulate")
+        out = page.evaluate("""() => {
+            const s = InitLab.simulate({depth: 30, width: 256, batch: 32, activation: "relu",
+                                        init: "glorot_normal", seed: 0});
+            let error = "";
+            try { InitLab.simulate({init: "xavier"}); } catch (e) { error = e.message; }
+            return {ratio: s.ratio, verdict: InitLab.verdict(s), simd: InitLab.HAS_WASM_SIMD, error};
+        }""")
+        assert out["ratio"] < 1e-3 and out["verdict"].startswith("vanishing") and out["simd"]
+        assert "Valid: zeros, ones" in out["error"]
+        assert not page.errors, page.errors
+    finally:
+        page.close()

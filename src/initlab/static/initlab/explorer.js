@@ -153,7 +153,7 @@ function frame(canvas, colors, { xmin, xmax, ymin, ymax, log = false, ylabel = "
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, w, h);
-  const pad = { l: 56, r: 8, t: 8, b: 34 };
+  const pad = { l: 56, r: 14, t: 8, b: 34 };   // r: room for the last layer's label
   const pw = w - pad.l - pad.r, ph = h - pad.t - pad.b;
   const ty = (y) => (log ? Math.log10(y) : y);
   const X = (x) => pad.l + (x - xmin) / (xmax - xmin) * pw;
