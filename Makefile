@@ -57,6 +57,7 @@ notebooks: book
 bench: $(DEV_READY)
 	env -u OPENBLAS_NUM_THREADS $(BIN)/python bench/bench_propagation.py
 	$(BIN)/python bench/bench_onednn.py
+	$(BIN)/python bench/bench_lab.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
