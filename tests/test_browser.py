@@ -16,7 +16,6 @@ import http.server
 import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -115,7 +114,6 @@ def test_page_renders_offline(server, browser, doc):
                          && /\\\\[a-zA-Z]/.test(m.textContent)).length})""")
             assert state["errors"] == 0, f"{doc}: MathJax errors {state}"
             assert state["raw"] == 0, f"{doc}: untypeset math {state}"
-        _check_twins(page, doc)
         if _has_explorer(doc):
             _wait_for_explorers(page)
         assert not page.errors, f"{doc}: console errors {page.errors}"
@@ -123,27 +121,6 @@ def test_page_renders_offline(server, browser, doc):
         page.screenshot(path=str(SHOTS / f"{doc.replace('/', '_')}.png"), full_page=True)
     finally:
         page.close()
-
-
-def _check_twins(page, doc):
-    """Each kernel-free twin responds to its slider: it shows the frame, label and verdict of the
-    chosen position (two positions may legitimately share a picture, e.g. equal schemes)."""
-    for i in range(page.locator(".initlab-twin").count()):
-        twin = page.locator(".initlab-twin").nth(i)
-        n = int(twin.locator("input").get_attribute("max"))
-        start = twin.locator("input").input_value()
-        for target in {0, n}:
-            twin.locator("input").fill(str(target))
-            shown = twin.evaluate("""t => {const d = JSON.parse(t.querySelector('.initlab-twin-data').textContent);
-                return [t.querySelector('img').src === d.frames[%d],
-                        t.querySelector('.initlab-twin-label').textContent === d.labels[%d],
-                        t.querySelector('.initlab-twin-verdict').textContent === d.verdicts[%d],
-                        t.querySelector('img').src.startsWith('data:image/png')]}""" % (target, target, target))
-            assert all(shown), f"{doc}: twin {i} did not show position {target}: {shown}"
-        twin.locator("input").fill(start)   # the screenshot shows the twin as a reader finds it
-        decoded = twin.evaluate("t => new Promise(r => { const im = t.querySelector('img'); "
-                                "im.decode().then(() => r(im.naturalWidth)); })")
-        assert decoded > 0
 
 
 # ---------------------------------------------------------------------------------------------

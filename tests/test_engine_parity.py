@@ -19,7 +19,6 @@ Locally the tests skip, with the reason, when Node is missing; in CI (``CI`` set
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import math
@@ -31,10 +30,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _stats import Z
 from initlab import initializers as ini
 from initlab import propagation as P
 from initlab import widgets
+
+from _stats import Z
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = ROOT / "tests" / "js" / "engine_cli.mjs"
@@ -360,9 +360,12 @@ def test_initializer_tables_match_python():
              for fn in ("initializerStd", "initializerBounds", "initializerMean")]
     for (fn, n, a, b), js in zip(calls, engine(calls)):
         init = ini.get(n)
-        want = {"initializerStd": lambda: init.std((a, b)),
-                "initializerBounds": lambda: list(init.bounds((a, b))),
-                "initializerMean": lambda: P._weight_mean(init, (a, b))}[fn]()
+        if fn == "initializerStd":
+            want = init.std((a, b))
+        elif fn == "initializerBounds":
+            want = list(init.bounds((a, b)))
+        else:
+            want = P._weight_mean(init, (a, b))
         assert js["value"] == pytest.approx(want, rel=1e-14, abs=0), (fn, n, a, b)
 
 

@@ -1,10 +1,6 @@
-"""The explorer: callbacks driven without a browser, clamping, verdicts and the kernel-free twin."""
+"""The explorer: callbacks driven without a browser, clamping, verdicts and the static snapshot."""
 
 from __future__ import annotations
-
-import base64
-import json
-import re
 
 import pytest
 
@@ -97,35 +93,6 @@ def test_verdict_numbers_come_from_the_simulation():
     png, text, sim = widgets.render(depth=30, activation="relu", init="glorot_uniform")
     assert text == f"vanishing: the signal shrinks ×{widgets._fmt(sim.ratio)} by layer 30"
     assert sim.ratio < 1e-3
-
-
-def _twin_data(html):
-    blob = re.search(r'<script type="application/json" class="initlab-twin-data">(.*?)</script>', html, re.S)
-    return json.loads(blob.group(1))
-
-
-def test_twin_is_self_contained():
-    html = widgets.twin("depth", values=[1, 5, 10], width=64)._repr_html_()
-    assert "<script src" not in html and "http" not in html
-    data = _twin_data(html)
-    assert data["labels"] == ["depth = 1", "depth = 5", "depth = 10"]
-    frames = [base64.b64decode(f.split(",", 1)[1]) for f in data["frames"]]
-    assert all(f.startswith(b"\x89PNG") for f in frames) and len(set(frames)) == 3
-    assert len(data["verdicts"]) == 3
-
-
-def test_twin_frames_match_the_live_render():
-    html = widgets.twin("scale", values=[0.5, 1.0], width=64, depth=10, seed=3)._repr_html_()
-    data = _twin_data(html)
-    for value, verdict in zip([0.5, 1.0], data["verdicts"]):
-        assert verdict == widgets.render(seed=3, width=64, depth=10, scale=value)[1]
-
-
-def test_twin_rejects_bad_parameters():
-    with pytest.raises(ValueError, match="param must be one of"):
-        widgets.twin("colour")
-    with pytest.raises(ValueError, match="must not be empty"):
-        widgets.twin("depth", values=[])
 
 
 def test_import_initlab_stays_light():

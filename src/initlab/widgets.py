@@ -1,4 +1,4 @@
-"""The break-it / fix-it explorer: live in Jupyter, and a kernel-free twin for the book.
+"""The break-it / fix-it explorer, live in Jupyter.
 
 :class:`Explorer` puts :func:`initlab.propagation.simulate` behind ipywidgets controls (depth,
 width, activation, initializer and a weight-scale multiplier) and redraws one figure on every
@@ -7,9 +7,9 @@ a log scale against the theory of :func:`~initlab.propagation.predict_variance`,
 dead fractions, and a one-line :func:`verdict`.
 
 A static HTML page has no kernel to run those callbacks. There a live explorer shows a snapshot
-of its starting state (:func:`live_bundle`), and :func:`twin` precomputes the figure for a range of
-one parameter and returns a self-contained HTML panel (PNG frames inlined, a range slider, a few
-lines of inline JavaScript): no kernel, no network, no external script.
+of its starting state (:func:`live_bundle`); the book's pages instead carry the same explorer
+computing in the page, in JavaScript (``initlab/static/initlab/``, tested against this package),
+with :func:`render`'s picture of its starting state for readers without JavaScript.
 
 A slider move must feel instant. The explorer keeps the sampled network while only the scale or
 the activation changes, and redraws only the data over a cached picture of each panel's axes
@@ -23,9 +23,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
-import uuid
 
 import numpy as np
 import PIL.Image
@@ -34,7 +32,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from . import propagation, validate
 
-__all__ = ["Explorer", "explore", "twin", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT",
+__all__ = ["Explorer", "explore", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT",
            "INITS", "LIMITS", "DEFAULTS", "BATCH", "live_bundle"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
@@ -480,57 +478,3 @@ def png_data_uri(png: bytes) -> str:
     'data:image/png;base64,YWJj'
     """
     return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
-def twin(param="scale", values=None, seed=0, **params) -> HTMLPanel:
-    """A kernel-free explorer: precomputed frames over one parameter, with a range slider.
-
-    ``param`` is any explorer setting; numeric ones get ``values`` (defaults: a log range for
-    ``scale``, 1–100 for ``depth``), categorical ones (``init``, ``activation``) step through their
-    ``values``. The returned object displays as self-contained HTML: PNG frames inlined as data
-    URIs and inline JavaScript, so it works in a static page with no kernel and no network.
-
-    Examples
-    --------
-    >>> panel = twin("depth", values=[1, 10], activation="relu")
-    >>> isinstance(panel, HTMLPanel), "http" in panel.html        # self-contained: no links out
-    (True, False)
-    """
-    defaults = {"scale": [0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0, 3.0, 5.0, 10.0],
-                "depth": [1, 2, 3, 5, 10, 15, 20, 30, 50, 75, 100],
-                "width": [8, 16, 32, 64, 128, 256, 512],
-                "init": list(INITS), "activation": list(propagation.ACTIVATIONS)}
-    if param not in DEFAULTS:
-        raise ValueError(f"param must be one of {', '.join(DEFAULTS)}, got {param!r}")
-    values = list(defaults[param] if values is None else values)
-    if not values:
-        raise ValueError("values must not be empty")
-    frames, verdicts, engine = [], [], _Engine()
-    for v in values:
-        png, text, _ = engine.run(seed, _settings(**{**params, param: v}))
-        frames.append(png_data_uri(png))
-        verdicts.append(text)
-    start = values.index(params[param]) if params.get(param) in values else \
-        (values.index(DEFAULTS[param]) if DEFAULTS[param] in values else 0)
-    uid = "twin-" + uuid.uuid4().hex[:8]
-    labels = [f"{param} = {v:g}" if isinstance(v, (int, float)) else f"{param} = {v}" for v in values]
-    fixed = ", ".join(f"{k} = {v}" for k, v in _settings(**params).items() if k != param)
-    data = {"frames": frames, "labels": labels, "verdicts": verdicts}
-
-    return HTMLPanel(f"""<div class="initlab-twin" id="{uid}"
-style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
-<div style="font-size:0.9em;color:#555">Kernel-free explorer: drag the slider ({html.escape(fixed)}).</div>
-<label style="display:flex;align-items:center;gap:10px;margin:6px 0"><input type="range"
-min="0" max="{len(values) - 1}" step="1" value="{start}" style="flex:1" aria-label="{param}">
-<span class="initlab-twin-label"
-style="min-width:11em;font-family:monospace">{html.escape(labels[start])}</span></label>
-<div class="initlab-twin-verdict" style="font-weight:bold">{html.escape(verdicts[start])}</div>
-<img class="initlab-twin-frame" alt="explorer frame" src="{frames[start]}" style="width:100%;max-width:1000px">
-<script type="application/json" class="initlab-twin-data">{json.dumps(data)}</script>
-<script>(function(){{var root=document.getElementById("{uid}");
-var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
-var s=root.querySelector("input"),img=root.querySelector(".initlab-twin-frame"),
-lab=root.querySelector(".initlab-twin-label"),ver=root.querySelector(".initlab-twin-verdict");
-s.addEventListener("input",function(){{var i=+s.value;img.src=d.frames[i];
-lab.textContent=d.labels[i];ver.textContent=d.verdicts[i];}});}})();</script>
-</div>""")
