@@ -233,9 +233,10 @@ def colab_note(page_url: str | None) -> nbformat.NotebookNode:
 
 def learner_notebook(source: str, values: dict[str, str], cites: dict[str, tuple[str, str, str]],
                      repository: str, branch: str, executed: nbformat.NotebookNode | None = None,
-                     page_url: str | None = None) -> nbformat.NotebookNode:
+                     page_url: str | None = None, outputs: bool = True) -> nbformat.NotebookNode:
     """A MyST chapter as a plain notebook: numbers filled in, boxes and solutions in plain
-    Markdown, a Colab install cell first, and the executed outputs if ``executed`` is given."""
+    Markdown, a Colab install cell first. ``executed``, the same chapter run, must have the same
+    code (else its numbers may be stale); its outputs are kept if ``outputs``."""
     import jupytext
 
     nb = jupytext.reads(source, fmt="md:myst")
@@ -243,7 +244,7 @@ def learner_notebook(source: str, values: dict[str, str], cites: dict[str, tuple
     cited = dict.fromkeys(k.strip() for m in ROLE.finditer(source) if m["role"].startswith("cite")
                           for k in m["text"].split(","))
     references = sorted(f"{cites[k][0]} ({cites[k][1]}). *{cites[k][2]}*." for k in cited if k in cites)
-    outputs = [c for c in executed.cells if c.cell_type == "code"] if executed is not None else None
+    done_cells = [c for c in executed.cells if c.cell_type == "code"] if executed is not None else None
     code = 0
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -252,13 +253,15 @@ def learner_notebook(source: str, values: dict[str, str], cites: dict[str, tuple
             cell.metadata = {}
         elif cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            if outputs is not None:
-                done = outputs[code]
-                if done.source != cell.source:
-                    raise ValueError(f"executed notebook out of step at code cell {code}")
-                cell.outputs = [o for o in done.get("outputs", [])
-                                if "scrapbook" not in o.get("metadata", {})]
-                cell.execution_count = done.get("execution_count")
+            if done_cells is not None:
+                done = done_cells[code] if code < len(done_cells) else None
+                if done is None or done.source != cell.source:
+                    raise ValueError(f"the executed notebook is out of step at code cell {code}: "
+                                     "build the book again")
+                if outputs:
+                    cell.outputs = [o for o in done.get("outputs", [])
+                                    if "scrapbook" not in o.get("metadata", {})]
+                    cell.execution_count = done.get("execution_count")
             code += 1
     title = nb.cells.pop(0) if nb.cells and nb.cells[0].cell_type == "markdown" else None
     nb.cells[:0] = [c for c in (title, colab_note(page_url), colab_cell(repository, branch)) if c]
@@ -305,7 +308,7 @@ def chapter_notebooks(root: Path, executed_dir: Path, out_dir: Path, with_output
         executed = nbformat.read(executed_path, as_version=4)
         values = glue_values(executed, executed_path.with_suffix(".glue.json"))
         nb = learner_notebook(source_path.read_text(encoding="utf-8"), values, cites,
-                              repository, branch, executed if with_outputs else None)
+                              repository, branch, executed, outputs=with_outputs)
         write_notebook(nb, out_dir / executed_path.name)
         written.append(out_dir / executed_path.name)
     return written
