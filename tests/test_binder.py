@@ -78,6 +78,7 @@ def test_binder_files_pin_python_and_install_the_package():
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
     assert "-e ." in requirements, "Binder must install initlab from requirements.txt"
     assert any(r.startswith("jupytext") for r in requirements)
+    assert any(r.startswith("jupyterlab-myst") for r in requirements), "the chapters' MyST needs jupyterlab-myst"
     assert os.access(ROOT / "postBuild", os.X_OK)
 
 
@@ -181,3 +182,49 @@ def test_a_chapter_runs_through_the_servers_kernel(server):
     code = [c for c in back["content"]["cells"] if c["cell_type"] == "code"]
     assert code and all(c["execution_count"] for c in code), "a cell came back unexecuted"
     assert any("image/png" in o.get("data", {}) for c in code for o in c["outputs"]), "no figure came back"
+
+
+def test_jupyterlab_starts_quiet(server):
+    """No "get notified about official Jupyter news?" popup, no update check (postBuild)."""
+    url, _ = server
+    r = requests.get(f"{url}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+                     headers=_auth(), timeout=30)
+    assert r.ok, r.text[:500]
+    schema = r.json()["schema"]["properties"]
+    assert schema["fetchNews"]["default"] == "false"
+    assert schema["checkForUpdates"]["default"] is False
+
+
+def test_make_lab_starts_as_root_and_as_a_user():
+    """JupyterLab refuses root without --allow-root; make lab passes it exactly when root."""
+    out = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = [line for line in out.splitlines() if "jupyter lab" in line]
+    assert command, out
+    assert ("--allow-root" in command[-1]) == (os.geteuid() == 0), command[-1]
+
+
+@pytest.mark.parametrize("doc", notebooks())
+def test_opening_running_and_saving_a_chapter_changes_nothing(server, doc):
+    """JupyterLab saves what it read plus what running adds: the kernel's display name and
+    language_info, and jupyterlab-myst's evaluated expressions on Markdown cells. The pinned
+    jupytext header must write all that back as the same bytes."""
+    url, _ = server
+    original = (ROOT / f"{doc}.md").read_bytes()
+    nb = requests.get(f"{url}/api/contents/{doc}.md", params={"type": "notebook", "content": 1},
+                      headers=_auth(), timeout=30).json()["content"]
+    spec = requests.get(f"{url}/api/kernelspecs", headers=_auth(), timeout=30).json()["kernelspecs"]["python3"]
+    nb["metadata"]["kernelspec"]["display_name"] = spec["spec"]["display_name"]
+    nb["metadata"]["language_info"] = {"name": "python", "version": sys.version.split()[0]}
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown" and "{eval}" in "".join(cell["source"]):
+            cell["metadata"]["user_expressions"] = [{"expression": "x", "result": {"status": "ok"}}]
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = 1
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "ran\n"}]
+    target = f"_build/binder-check/{Path(doc).name}.md"
+    for folder in ("_build", "_build/binder-check"):
+        requests.put(f"{url}/api/contents/{folder}", json={"type": "directory"}, headers=_auth(), timeout=30)
+    r = requests.put(f"{url}/api/contents/{target}", json={"type": "notebook", "format": "json", "content": nb},
+                     headers=_auth(), timeout=30)
+    assert r.ok, r.text[:500]
+    assert (ROOT / target).read_bytes() == original, f"{doc}: saving changed the file"
