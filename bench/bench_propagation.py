@@ -22,19 +22,29 @@ pre-activations, the activations and the gradients.
     a slider other than depth, width or initializer moves;
 (d) the same statistics through Keras: a Sequential of Dense(use_bias=False,
     kernel_initializer=HeNormal) and ReLU layers, built anew each time (so the initialisation is
-    counted), run eagerly under a tf.GradientTape with ``output_gradients``.
+    counted), run eagerly under a tf.GradientTape with ``output_gradients``;
+(f) the in-page explorer's compute (``simulate`` + theory + verdict in its worker, on a network
+    sampled once, as a slider move computes) and (g) its whole update (compute, transfer and
+    redraw of the three canvases), timed inside headless Chromium as a reader sweeps the
+    weight-scale slider, at the page's default size. They need Chromium and Playwright.
 
 Budgets (the README's "Benchmarks" section): (a)/(b) <= 1.5, (d)/(a) >= 10, explorer update
-<= 100 ms median.
+<= 100 ms median, and in the page an update (g) <= 100 ms median at depth 30 x width 256.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
+import json
 import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,13 +56,17 @@ except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from initlab import propagation
 
-from initlab.widgets import BATCH, DEFAULTS  # noqa: E402 - after the sys.path fallback above
+from initlab.widgets import BATCH, DEFAULTS
 
 EXPLORER = (DEFAULTS["depth"], DEFAULTS["width"], BATCH)
+PAGE_BATCH = 64    # the in-page explorer's batch (book/_ext/initlab_explorer.py, BATCH)
+PAGE = (DEFAULTS["depth"], DEFAULTS["width"], PAGE_BATCH)
 SIZES = {  # label: (depth, width, batch)
     f"explorer default {EXPLORER[0]}x{EXPLORER[1]}, batch {EXPLORER[2]}": EXPLORER,
+    f"in-page default {PAGE[0]}x{PAGE[1]}, batch {PAGE[2]}": PAGE,
     "large 50x512, batch 512": (50, 512, 512),
 }
+STATIC = Path(__file__).resolve().parents[1] / "src" / "initlab" / "static"
 #: The weight scales a reader sweeps in the explorer (the book's twin): each widget update moves
 #: the slider to the next, so the axes' limits change as they do for a reader.
 SCALES = (0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0, 3.0, 5.0, 10.0)
@@ -145,7 +159,7 @@ def make_keras_runner():
 
         keras = import_keras()
         import tensorflow as tf
-    except Exception as exc:  # noqa: BLE001 - any import failure means "skip"
+    except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}"
     tf.get_logger().setLevel("ERROR")
 
@@ -177,12 +191,75 @@ def make_keras_runner():
 
 
 # ---------------------------------------------------------------------------------------------
+# (f), (g) The explorer in the page, in headless Chromium
+
+PAGE_HTML = """<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="initlab/explorer.css"></head><body style="width:1000px">
+<div class="initlab-explorer" id="explorer" data-config='%s'></div>
+<script type="module" src="initlab/initlab.js"></script></body></html>"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def make_page_update():
+    """``(update, timings, close)`` driving the in-page explorer, or ``(None, reason, None)``."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        return None, f"no Playwright ({exc})", None
+    if not chromium:
+        return None, "no Chromium", None
+    folder = tempfile.mkdtemp(prefix="initlab-bench-")
+    shutil.copytree(STATIC, folder, dirs_exist_ok=True)
+    state = dict(depth=PAGE[0], width=PAGE[1], batch=PAGE[2], activation="relu", init="he_normal")
+    Path(folder, "index.html").write_text(PAGE_HTML % json.dumps({"state": state}))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                            functools.partial(_Quiet, directory=folder))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=chromium, args=[
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
+    page.wait_for_function("() => document.querySelector('.initlab-explorer').dataset.verdict")
+    timings = {"compute": [], "update": []}
+
+    def update(depth, width, batch, seed):
+        assert (depth, width, batch) == PAGE, "the page runs at its default size only"
+        scale = SCALES[(SCALES.index(1.0) + seed) % len(SCALES)]
+        out = page.evaluate("""async (scale) => {
+            const ex = document.querySelector('.initlab-explorer').initlabExplorer;
+            const t0 = performance.now();
+            await ex.set({scale});
+            const update = performance.now() - t0, r = ex.result.sim;
+            return {update, compute: ex.timings.at(-1).compute, pre: r.pre_std, act: r.act_std,
+                    grad: r.grad_std};
+        }""", scale)
+        timings["update"].append(out["update"] / 1e3)
+        timings["compute"].append(out["compute"] / 1e3)
+        return np.array(out["pre"]), np.array(out["act"]), np.array(out["grad"])
+
+    def close():
+        browser.close()
+        pw.stop()
+        httpd.shutdown()
+        httpd.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    return update, timings, close
+
+
+# ---------------------------------------------------------------------------------------------
 
 def measure(methods, size, repeats):
     """Median seconds per method, interleaved: repeat r runs every method once, in turn."""
     depth, width, batch = size
     times = {name: [] for name in methods}
-    for name, fn in methods.items():           # warm-up: imports, BLAS threads, TF kernels
+    for fn in methods.values():                # warm-up: imports, BLAS threads, TF kernels
         fn(depth, width, batch, 0)
     for r in range(repeats):
         for name, fn in methods.items():
@@ -213,6 +290,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="1 repeat of each (CI smoke test)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats per method and size")
     parser.add_argument("--no-keras", action="store_true", help="skip the Keras column")
+    parser.add_argument("--no-page", action="store_true", help="skip the in-page columns")
     parser.add_argument("--check", action="store_true", help="exit 1 if a budget is missed")
     args = parser.parse_args(argv)
 
@@ -225,22 +303,34 @@ def main(argv=None):
         run_keras, keras_note = make_keras_runner()
         if run_keras is not None:
             methods["(d) keras"] = run_keras
+    page_update, page_timings, page_close = (None, "skipped (--no-page)", None) if args.no_page \
+        else make_page_update()
+    page_note = page_timings if page_update is None else "headless Chromium"
 
     print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()}; Keras: {keras_note}")
+          f"{os.cpu_count()} CPUs, {platform.machine()}; Keras: {keras_note}; page: {page_note}")
     print(f"load average before: {_load()} (other processes on the machine skew every column; "
           f"the ratios, measured interleaved, much less)")
     rows, failures = [], []
     for label, size in SIZES.items():
         repeats = args.repeats or (1 if args.quick else (15 if size[1] <= 256 else 7))
-        sanity(methods, size)
-        med, times = measure(methods, size, repeats)
+        here = dict(methods)
+        if size == PAGE and page_update is not None:
+            here["(g) page update"] = page_update
+        sanity(here, size)
+        if size == PAGE and page_update is not None:
+            for series in page_timings.values():
+                series.clear()                   # keep only the measured repeats
+        med, times = measure(here, size, repeats)
         a, b = med["(a) simulate"], med["(b) numpy loop"]
         paired = statistics.median(x / y for x, y in zip(times["(a) simulate"],
                                                          times["(b) numpy loop"]))
         row = {"size": label, "repeats": repeats, "a": a, "b": b, "ab": a / b, "ab_paired": paired,
                "c": med.get("(c) widget update"), "d": med.get("(d) keras")}
         row["e"] = med["(e) fixed net"]
+        paged = size == PAGE and page_update is not None
+        row["f"] = statistics.median(page_timings["compute"][-repeats:]) if paged else None
+        row["g"] = statistics.median(page_timings["update"][-repeats:]) if paged else None
         row["da"] = None if row["d"] is None else row["d"] / a
         row["de"] = None if row["d"] is None else row["d"] / row["e"]
         rows.append(row)
@@ -252,21 +342,29 @@ def main(argv=None):
                 and row["c"] * 1e3 > BUDGET_WIDGET_MS:
             failures.append(f"{label}: widget update {row['c'] * 1e3:.0f} ms > "
                             f"{BUDGET_WIDGET_MS:.0f} ms")
+        if row["g"] is not None and row["g"] * 1e3 > BUDGET_WIDGET_MS:
+            failures.append(f"{label}: in-page update {row['g'] * 1e3:.0f} ms > "
+                            f"{BUDGET_WIDGET_MS:.0f} ms")
+    if page_close is not None:
+        page_close()
 
     ms = lambda v: "-" if v is None else f"{v * 1e3:9.1f}"
     rat = lambda v: "-" if v is None else f"{v:6.2f}"
     header = (f"{'size':38s} {'reps':>4s} {'(a) ours ms':>11s} {'(b) numpy ms':>12s} "
               f"{'(a)/(b)':>7s} {'paired':>6s} {'(c) widget ms':>13s} {'(d) keras ms':>12s} "
-              f"{'(d)/(a)':>7s} {'(e) fixed ms':>12s} {'(d)/(e)':>7s}")
+              f"{'(d)/(a)':>7s} {'(e) fixed ms':>12s} {'(d)/(e)':>7s} {'(f) page compute':>16s} "
+              f"{'(g) page update':>15s}")
     print(header)
     print("-" * len(header))
     for r in rows:
         print(f"{r['size']:38s} {r['repeats']:4d} {ms(r['a']):>11s} {ms(r['b']):>12s} "
               f"{rat(r['ab']):>7s} {rat(r['ab_paired']):>6s} {ms(r['c']):>13s} {ms(r['d']):>12s} "
-              f"{rat(r['da']):>7s} {ms(r['e']):>12s} {rat(r['de']):>7s}")
+              f"{rat(r['da']):>7s} {ms(r['e']):>12s} {rat(r['de']):>7s} {ms(r['f']):>16s} "
+              f"{ms(r['g']):>15s}")
     print(f"budgets: (a)/(b) <= {BUDGET_VS_NUMPY}, (d)/(a) >= {BUDGET_KERAS}, "
-          f"(c) <= {BUDGET_WIDGET_MS:.0f} ms at the explorer default. 'paired' is the median of "
-          f"the per-repeat ratios (a)/(b).")
+          f"(c) <= {BUDGET_WIDGET_MS:.0f} ms at the explorer default, (g) <= "
+          f"{BUDGET_WIDGET_MS:.0f} ms at the in-page default. 'paired' is the median of "
+          f"the per-repeat ratios (a)/(b); (f) and (g) are timed inside the page.")
     if args.quick:
         print("--quick: 1 repeat each, a smoke test; the timings are not meaningful")
     print(f"load average after: {_load()}")
