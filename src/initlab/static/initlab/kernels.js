@@ -8,8 +8,8 @@
  * multiple of 4; the engine pads with zeros), and its offset is in bytes.
  *
  * They run as a WebAssembly module with 128-bit SIMD (4 float32 lanes, accumulated in float32 as
- * numpy's float32 BLAS does), about 5× faster than the same loops in JavaScript. The module is a
- * few hundred bytes, assembled below from the instruction listing in the comments, so the page
+ * numpy's float32 BLAS does), several times faster than the same loops in JavaScript. The module
+ * is a few hundred bytes, assembled below from the instruction listing in the comments, so the page
  * needs no build step and no download. Where WebAssembly SIMD is missing, plain JavaScript loops
  * (accumulating in float64) do the same work: ``new Heap({wasm: false})`` selects them.
  */
