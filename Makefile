@@ -10,10 +10,11 @@ BOOK_READY := $(VENV)/.book-ready
 export OPENBLAS_NUM_THREADS ?= 1
 DEV_READY := $(VENV)/.dev-ready
 
-.PHONY: help book test lab notebooks bench clean assignments grade
+.PHONY: help book pdf test lab notebooks bench clean assignments grade
 
 help:
 	@echo "make book   build the HTML book into _build/html"
+	@echo "make pdf    print the whole book to _build/pdf/init-lab.pdf (needs Chromium)"
 	@echo "make test   run every test (forces the chapters to execute)"
 	@echo "make lab    open the chapters as notebooks in JupyterLab"
 	@echo "make notebooks  rebuild the Colab notebooks in notebooks/ from the chapters"
@@ -40,6 +41,14 @@ book: $(BOOK_READY)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo
 	@echo "The book is built. Open $(CURDIR)/_build/html/index.html"
+
+# The PDF: the single-page HTML build printed by headless Chromium, offline (tools/book_pdf.py).
+# A copy goes next to the HTML book, where the instructors' page links it.
+PDF := _build/pdf/init-lab.pdf
+pdf: $(DEV_READY)
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python tools/book_pdf.py _build/singlehtml $(PDF)
+	@if [ -d _build/html ]; then cp $(PDF) _build/html/init-lab.pdf; fi
 
 test: $(DEV_READY)
 	$(BIN)/python -m pytest
