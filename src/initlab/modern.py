@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from . import initializers
+from . import initializers, validate
 
 __all__ = ["residual_stream", "attention_softmax", "transformer_stream", "transformer_gradients", "coordinate_check",
            "PARAMETRIZATIONS", "initial_loss", "rnn_gradient_norms", "PerGateOrthogonal",
@@ -69,10 +69,9 @@ def residual_stream(depth=50, width=256, eta=1.0, branch="he", batch=256, seed=0
     >>> residual_stream(depth=3, branch="zero")
     array([1., 1., 1.])
     """
-    if branch not in ("he", "pre_norm", "zero"):
-        raise ValueError(f"branch must be 'he', 'pre_norm' or 'zero', got {branch!r}")
+    branch = validate.choice("branch", branch, ("he", "pre_norm", "zero"))
     etas = np.broadcast_to(np.asarray(eta, dtype=np.float64), (depth,))
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     x = rng.standard_normal((batch, width))
     x /= np.sqrt(np.mean(x**2))
     stds = []
@@ -102,7 +101,7 @@ def attention_softmax(d_k, *, keys=64, scaled=True, queries=2000, seed=0) -> dic
     >>> round(attention_softmax(256, scaled=False)["logit_std"])
     16
     """
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     q = rng.standard_normal((queries, d_k))
     k = rng.standard_normal((keys, d_k))
     logits = q @ k.T / (math.sqrt(d_k) if scaled else 1.0)
@@ -118,7 +117,7 @@ def attention_softmax(d_k, *, keys=64, scaled=True, queries=2000, seed=0) -> dic
 
 
 def _block_weights(rng, d, std, proj_std, dtype):
-    draw = lambda shape, s: (rng.standard_normal(shape) * s).astype(dtype)  # noqa: E731
+    draw = lambda shape, s: (rng.standard_normal(shape) * s).astype(dtype)
     return {"qkv": draw((d, 3 * d), std), "proj": draw((d, d), proj_std),
             "fc": draw((d, 4 * d), std), "fc_proj": draw((4 * d, d), proj_std)}
 
@@ -155,7 +154,7 @@ def transformer_stream(n_blocks=12, d=128, heads=4, tokens=32, batch=4, std=0.02
     >>> transformer_stream(n_blocks=2, d=32, tokens=4, batch=2).shape
     (2,)
     """
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     proj_std = std if proj_std is None else proj_std
     x = rng.standard_normal((batch, tokens, d)) * embed_std
     stream = []
@@ -187,13 +186,13 @@ def transformer_gradients(n_blocks=6, d=64, heads=4, tokens=16, batch=4, std=Non
     import_keras()
     import tensorflow as tf
 
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     std = 1 / math.sqrt(d) if std is None else std
     blocks = [{k: tf.Variable(v) for k, v in _block_weights(rng, d, std, std, np.float32).items()}
               for _ in range(n_blocks)]
     x0 = tf.constant(rng.standard_normal((batch, tokens, d)), tf.float32)
     g = tf.constant(rng.standard_normal((batch, tokens, d)), tf.float32)
-    ln = lambda v: tf.nn.batch_normalization(  # noqa: E731
+    ln = lambda v: tf.nn.batch_normalization(
         v, *tf.nn.moments(v, [-1], keepdims=True), None, None, 1e-5)
     subs = (lambda u, w: _attention(tf, u, w, heads, tf.matmul, tf.nn.softmax),
             lambda u, w: tf.nn.gelu(u @ w["fc"], approximate=True) @ w["fc_proj"])
@@ -258,13 +257,11 @@ def coordinate_check(widths=(128, 256, 512, 1024, 2048), parametrization="mup", 
     >>> c["hidden"].shape
     (1, 2)
     """
-    if parametrization not in PARAMETRIZATIONS:
-        raise ValueError(f"parametrization must be one of {', '.join(PARAMETRIZATIONS)}, "
-                         f"got {parametrization!r}")
+    parametrization = validate.choice("parametrization", parametrization, PARAMETRIZATIONS)
     rules = PARAMETRIZATIONS[parametrization]
     hidden, output = np.zeros((steps, len(widths))), np.zeros((steps, len(widths)))
     for seed in seeds:
-        rng = np.random.default_rng(seed)
+        rng = validate.rng(seed)
         x = rng.standard_normal((batch, n_in))
         for j, n in enumerate(widths):
             m, shapes = n / base_width, ((n_in, n), (n, n), (n, 1))
@@ -292,7 +289,7 @@ def initial_loss(classes, logit_std, samples=20_000, seed=0) -> float:
     >>> round(initial_loss(10, 0.0), 6) == round(math.log(10), 6)
     True
     """
-    z = np.random.default_rng(seed).standard_normal((samples, classes)) * logit_std
+    z = validate.rng(seed).standard_normal((samples, classes)) * logit_std
     top = z.max(axis=1)
     lse = top + np.log(np.exp(z - top[:, None]).sum(axis=1))
     return float(np.mean(lse - z[:, 0]))
@@ -312,14 +309,12 @@ def rnn_gradient_norms(steps=100, units=128, activation="tanh", recurrent="ortho
     >>> float(rnn_gradient_norms(steps=5, activation="linear", recurrent="identity")[-1])
     1.0
     """
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     W = {"orthogonal": lambda: initializers.orthogonal()((units, units), seed=rng, dtype="float64"),
          "identity": lambda: np.eye(units),
          "glorot": lambda: initializers.glorot_uniform()((units, units), seed=rng, dtype="float64")}
-    if recurrent not in W:
-        raise ValueError(f"recurrent must be one of {', '.join(W)}, got {recurrent!r}")
-    if activation not in ("tanh", "relu", "linear"):
-        raise ValueError(f"activation must be 'tanh', 'relu' or 'linear', got {activation!r}")
+    recurrent = validate.choice("recurrent", recurrent, tuple(W))
+    activation = validate.choice("activation", activation, ("tanh", "relu", "linear"))
     w = W[recurrent]()
     u = initializers.glorot_uniform()((inputs, units), seed=rng, dtype="float64")
     h, v = np.zeros(units), rng.standard_normal(units)
@@ -350,7 +345,7 @@ class PerGateOrthogonal:
 
     def __init__(self, gates=4, gain=1.0, seed=None):
         self.gates, self.gain, self.seed = int(gates), float(gain), seed
-        self._rng = np.random.default_rng(seed)
+        self._rng = validate.rng(seed)
 
     def __call__(self, shape, dtype=None):
         units, total = int(shape[0]), int(shape[-1])
@@ -380,7 +375,7 @@ def chrono_bias(units, t_max, seed=None) -> tuple[np.ndarray, np.ndarray]:
     """
     if not t_max > 2:
         raise ValueError(f"t_max must be > 2 (the longest dependency, in steps), got {t_max!r}")
-    forget = np.log(np.random.default_rng(seed).uniform(1, t_max - 1, int(units)))
+    forget = np.log(validate.rng(seed).uniform(1, t_max - 1, int(units)))
     return forget, -forget
 
 
@@ -420,7 +415,7 @@ def representation_similarity(x, depth=20, width=256, seed=0) -> np.ndarray:
     >>> float(representation_similarity(x, depth=1)[0]) < 0.8
     True
     """
-    rng = np.random.default_rng(seed)
+    rng = validate.rng(seed)
     a, sims = np.asarray(x, dtype=np.float64), []
     for _ in range(depth):
         a = np.maximum(a @ initializers.he_normal()((a.shape[1], width), seed=rng, dtype="float64"), 0)

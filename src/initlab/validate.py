@@ -5,11 +5,12 @@
 * Every message names the argument, what is valid, and what was given; an unknown name also gets
   the closest valid one ("Did you mean 'he_normal'?").
 * ``seed`` means the same everywhere: ``None`` (fresh randomness), an ``int >= 0`` (reproducible)
-  or a ``numpy.random.Generator`` (draw from it). Sampling primitives (the initializers,
-  ``propagation.sample_weights``) default to ``None``, like numpy and Keras; the experiments the
-  book shows (``propagation.simulate`` and the explorers, ``tinynet``, ``data.load``,
-  ``training.train``) default to ``0``, so that a page and a notebook show the same run. Keras
-  needs an int: :func:`int_seed` refuses the other two forms there.
+  or a ``numpy.random.Generator`` (draw from it). What you call to *draw* (the initializers,
+  ``propagation.sample_weights`` and ``propagation.simulate``) defaults to ``None``, as numpy and
+  Keras do; the course's ready-made experiments (``data.load``, ``tinynet``, ``training.train``,
+  the explorers, the demonstrations of ``beyond`` and ``modern``) default to ``0``, so that a
+  page and a notebook show the same run. Keras needs an int: :func:`int_seed` refuses the other
+  two forms there.
 
 Examples
 --------
