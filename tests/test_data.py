@@ -200,7 +200,7 @@ def test_unreachable_host_falls_back_fast_without_downloading(monkeypatch):
     monkeypatch.setattr(data, "_download_mnist", _fail_test)
     start = time.perf_counter()
     d = data.load("mnist")
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 5.0      # no wait on the network: its timeouts are >= 10 s
     assert d.name == "digits" and "no connection to" in d.note and "digits" in d.note
 
 
@@ -208,7 +208,7 @@ def test_probe_of_an_unresolvable_host_is_bounded():
     # ".invalid" never resolves (RFC 2606); the probe answers False within its timeout.
     start = time.perf_counter()
     assert data._reachable("initlab-probe.invalid", 443, timeout=1.0) is False
-    assert time.perf_counter() - start < 1.5
+    assert time.perf_counter() - start < 4.0      # the timeout, not a resolver's minutes-long wait
 
 
 def test_download_restores_the_socket_timeout(monkeypatch):

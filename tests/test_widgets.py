@@ -99,13 +99,14 @@ def test_import_initlab_stays_light():
     import subprocess
     import sys
 
-    code = ("import sys, time; t = time.perf_counter(); import initlab, initlab.initializers, "
-            "initlab.propagation; dt = time.perf_counter() - t; "
-            "print(dt, any(m.split('.')[0] in {'tensorflow', 'keras', 'matplotlib'} for m in sys.modules))")
-    seconds, heavy = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                    check=True).stdout.split()
-    assert heavy == "False"
-    assert float(seconds) < 1.0
+    # What makes an import slow is what it drags in: the package and its core modules need numpy
+    # and the standard library only (the time itself is for `make bench`, not for a test).
+    code = ("import sys; before = set(sys.modules); import initlab, initlab.initializers, initlab.propagation; "
+            "print(' '.join(sorted({m.split('.')[0] for m in set(sys.modules) - before})))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True).stdout.split())
+    third_party = {m for m in loaded - set(sys.stdlib_module_names) if not m.startswith("_")}
+    assert third_party <= {"initlab", "numpy"}, sorted(third_party)
 
 
 def test_intro_claim_scale_near_sqrt2_turns_glorot_into_he_for_relu():
