@@ -36,7 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from . import validate
+from . import plots, validate
 from .widgets import HTMLPanel, live_bundle, png_data_uri
 
 __all__ = ["TrainingExplorer", "explore_training", "figure", "twin", "label", "INITS",
@@ -60,8 +60,7 @@ DEFAULTS = dict(init="he_normal", activation="relu", depth=10, width=64, epochs=
 #: How many runs the figure overlays (the oldest is dropped).
 MAX_RUNS = 4
 
-_COLOURS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
-            "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
+_COLOURS = tuple(plots.PALETTE.values())   # Okabe–Ito: runs stay apart with colour-vision deficiencies
 
 
 # ---------------------------------------------------------------------------------------------

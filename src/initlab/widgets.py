@@ -30,10 +30,10 @@ import PIL.Image
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from . import propagation, validate
+from . import plots, propagation, validate
 
 __all__ = ["Explorer", "explore", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT",
-           "INITS", "LIMITS", "DEFAULTS", "BATCH", "live_bundle"]
+           "INITS", "LIMITS", "DEFAULTS", "BATCH", "live_bundle", "describe"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
 INITS = ("zeros", "ones", "random_normal", "random_uniform", "truncated_normal", "numpy_rand",
@@ -175,8 +175,8 @@ class _Canvas:
         std.yaxis.set_major_locator(LogLocator(numticks=6))
         std.yaxis.set_minor_locator(NullLocator())
         std.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}"))  # no mathtext: faster
-        self.fwd, = std.plot([], [], "o-", ms=2.5, color="tab:blue", label="forward: std(z)")
-        self.bwd, = std.plot([], [], "s-", ms=2.5, color="tab:orange", label="backward: std(∂L/∂z)")
+        self.fwd, = std.plot([], [], "o-", ms=2.5, color=plots.BLUE, label="forward: std(z)")
+        self.bwd, = std.plot([], [], "s-", ms=2.5, color=plots.ORANGE, label="backward: std(∂L/∂z)")
         self.theory, = std.plot([], [], "k:", lw=1.5, label="theory")
         self.theory_bwd, = std.plot([], [], "k:", lw=1.5)
         # Legends sit above the axes, where no data line can cross them.
@@ -184,15 +184,15 @@ class _Canvas:
                    frameon=False, handlelength=1.6, columnspacing=0.8)
         std.set_ylabel("std (log scale)")
         std.set_xlabel("layer")
-        self.note = std.text(0.97, 0.95, "", ha="right", va="top", color="red", fontsize=9,
+        self.note = std.text(0.97, 0.95, "", ha="right", va="top", color=plots.RED, fontsize=9,
                              transform=std.transAxes)
-        self.sat, = frac.plot([], [], color="tab:purple", label="saturated (bounded act.)")
-        self.dead, = frac.plot([], [], color="tab:gray", label="dead ReLUs")
+        self.sat, = frac.plot([], [], color=plots.PURPLE, label="saturated (bounded act.)")
+        self.dead, = frac.plot([], [], color=plots.GREY, label="dead ReLUs")
         frac.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
                     frameon=False, handlelength=1.6, columnspacing=0.8)
         frac.set_ylabel("fraction of units")
         frac.set_xlabel("layer")
-        self.marks = [ax.axvline(0, color="red", lw=2, visible=False) for ax in (std, frac)]
+        self.marks = [ax.axvline(0, color=plots.RED, lw=2, visible=False) for ax in (std, frac)]
         heat_panel.animate(self.image)
         std_panel.animate(self.theory, self.theory_bwd, self.fwd, self.bwd, self.note, self.marks[0])
         frac_panel.animate(self.sat, self.dead, self.marks[1])
@@ -409,13 +409,14 @@ class Explorer:
         self.message.value = "<br>".join(f"<i>{html.escape(m)}</i>" for m in messages or [])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return live_bundle(self.widget, self.png, self.verdict)
+        return live_bundle(self.widget, self.png, self.verdict, describe(self.simulation))
 
 
-def live_bundle(widget, png: bytes, caption: str) -> dict:
+def live_bundle(widget, png: bytes, caption: str, alt: str = "") -> dict:
     """The display data of a live explorer: the ipywidgets view for Jupyter, plus a static HTML
     snapshot of its current state (figure and caption) that a page without a kernel or network
     shows instead (the book renders ``text/html`` in place of widget views; see ``_config.yml``).
+    ``alt`` describes the figure for screen readers (default: the caption).
 
     Examples
     --------
@@ -423,18 +424,48 @@ def live_bundle(widget, png: bytes, caption: str) -> dict:
     >>> bundle = live_bundle(ipywidgets.HTML("controls"), b"...png bytes...", "He + ReLU: healthy")
     >>> sorted(bundle)
     ['application/vnd.jupyter.widget-view+json', 'text/html', 'text/plain']
+    >>> 'alt="Explorer figure. He + ReLU: healthy"' in bundle["text/html"]
+    True
     """
     bundle = dict(widget._repr_mimebundle_())
     if png:
+        alt = alt or f"Explorer figure. {caption}"
         bundle["text/html"] = (
             '<div class="initlab-live-snapshot" style="border:1px dashed #bbb;border-radius:6px;'
             'padding:8px;margin:8px 0"><div style="font-size:0.9em;color:#555">Live explorer, '
             'shown in its starting state: its controls need a running kernel (open this chapter '
             'in Binder or JupyterLab with the launch button at the top).</div>'
             f'<div style="font-weight:bold">{html.escape(caption)}</div>'
-            f'<img alt="explorer figure" src="{png_data_uri(png)}" style="width:100%;max-width:1000px">'
-            '</div>')
+            f'<img alt="{html.escape(alt, quote=True)}" src="{png_data_uri(png)}" '
+            'style="width:100%;max-width:1000px"></div>')
     return bundle
+
+
+def describe(sim: propagation.Simulation) -> str:
+    """The explorer's figure in words, for its alt text: the network, what each panel shows, and
+    the numbers that matter (first and last layer's std forward and backward, the last layer's
+    saturated and dead fractions).
+
+    Examples
+    --------
+    >>> _, _, sim = render(depth=30, activation="relu", init="glorot_normal")
+    >>> print(describe(sim).split(". ")[0])
+    Explorer figure for 30 relu layers of width 256, glorot_normal weights
+    """
+    def value(x) -> str:
+        return f"{x:.2g}" if np.isfinite(x) else "overflow"
+
+    n = sim.depth
+    text = (f"Explorer figure for {n} {sim.activation} layers of width {sim.widths[1]}, {sim.init} weights"
+            + (f" × {sim.scale:g}" if sim.scale != 1 else "") + ". Left: histograms of each layer's "
+            f"activations. Middle, log scale: std of z from {value(sim.pre_std[0])} at layer 1 to "
+            f"{value(sim.pre_std[-1])} at layer {n}; std of the gradient from {value(sim.grad_std[-1])} "
+            f"at layer {n} to {value(sim.grad_std[0])} at layer 1; dotted lines: the theory. Right: "
+            f"at layer {n}, {100 * sim.saturation[-1]:.0f} % of units saturated and "
+            f"{100 * sim.dead[-1]:.0f} % dead ReLUs.")
+    if sim.overflow_layer is not None:
+        text += f" The forward signal overflows at layer {sim.overflow_layer}."
+    return f"{text} Verdict: {verdict(sim)}."
 
 
 def explore(**params) -> Explorer:
