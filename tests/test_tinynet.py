@@ -113,3 +113,62 @@ def test_chapter1_heuristics_plot_claims():
     assert run("relu", "numpy_rand").overflow_layer is not None
     assert 0.1 < run("relu", "he_normal").grad_ratio < 10
     assert 0.05 < run("tanh", "glorot_uniform").grad_ratio < 10
+
+
+@pytest.mark.parametrize("task", sorted(tinynet.TASKS))
+def test_tasks_are_balanced_reproducible_and_not_linearly_separable(task):
+    make = tinynet.TASKS[task]
+    X, y = make(400, seed=2)
+    assert X.shape == (400, 2) and y.mean() == 0.5 and set(np.unique(y)) == {0.0, 1.0}
+    np.testing.assert_array_equal(make(400, seed=2)[0], X)
+    assert not np.array_equal(make(400, seed=3)[0], X)
+    # Logistic regression (a (2, 1) network) stays far from perfect; 8 hidden units get close.
+    linear = tinynet.train(X, y, sizes=(2, 1), init="zeros", lr=1.0, steps=500)
+    hidden = tinynet.train(X, y, sizes=(2, 8, 1), init="glorot_uniform", steps=2000, seed=0)
+    assert linear.accuracy(X, y) < 0.9 and hidden.accuracy(X, y) > 0.95
+
+
+def test_noise_free_tasks_follow_their_rule():
+    X, y = tinynet.xor(200, noise=0, seed=1)
+    np.testing.assert_array_equal(X[:, 0] * X[:, 1] < 0, y == 1)
+    assert np.abs(X).min() >= 0.1 and np.abs(X).max() <= 1
+    X, y = tinynet.moons(200, noise=0, seed=1)
+    upper, lower = X[y == 0], X[y == 1]
+    np.testing.assert_allclose(np.hypot(*upper.T), 1)                      # on the unit circle
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1, lower[:, 1] - 0.5), 1)
+    assert upper[:, 1].min() >= 0 and lower[:, 1].max() <= 0.5
+
+
+def test_given_weights_reproduce_a_drawn_run_and_are_not_modified():
+    X, y = tinynet.moons(120, seed=0)
+    drawn = tinynet.train(X, y, sizes=(2, 5, 3, 1), activation="relu", init="he_normal", steps=30,
+                          seed=4, record_every=30)
+    start = [W for W, b in drawn.history[0]]
+    copies = [W.copy() for W in start]
+    given = tinynet.train(X, y, sizes=(2, 5, 3, 1), activation="relu", steps=30, weights=start)
+    np.testing.assert_array_equal(given.loss, drawn.loss)
+    for (Wg, _), (Wd, _) in zip(given.params, drawn.params):
+        np.testing.assert_array_equal(Wg, Wd)
+    for W, c in zip(start, copies):
+        np.testing.assert_array_equal(W, c)
+    assert given.init == "given"
+    nested = tinynet.train(X, y, sizes=(2, 5, 3, 1), activation="relu", steps=30,
+                           weights=[W.tolist() for W in start])
+    np.testing.assert_array_equal(nested.loss, drawn.loss)
+
+
+def test_bad_weights_are_refused():
+    X, y = tinynet.circles(20)
+    good = [np.zeros((2, 4)), np.zeros((4, 1))]
+    with pytest.raises(TypeError, match=r"weights must be a list of 2 weight matrices of shapes \(2, 4\), \(4, 1\)"):
+        tinynet.train(X, y, weights=np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="got 1 matrices"):
+        tinynet.train(X, y, weights=good[:1])
+    with pytest.raises(ValueError, match=r"weights\[1\] must be a finite real array of shape \(4, 1\), got shape \(1, 4\)"):
+        tinynet.train(X, y, weights=[good[0], good[1].T])
+    with pytest.raises(ValueError, match=r"weights\[0\] must be a finite"):
+        tinynet.train(X, y, weights=[np.full((2, 4), np.nan), good[1]])
+    with pytest.raises(TypeError, match=r"weights\[0\] must be a real \(2, 4\) array"):
+        tinynet.train(X, y, weights=[[["a"] * 4] * 2, good[1]])
+    with pytest.raises(ValueError, match="scale must be 1 when weights are given"):
+        tinynet.train(X, y, weights=good, scale=2.0)

@@ -27,7 +27,7 @@ import numpy as np
 from . import initializers, validate
 from .propagation import ACTIVATIONS, activate, derivative
 
-__all__ = ["circles", "train", "TinyRun", "unit_spread"]
+__all__ = ["circles", "moons", "xor", "TASKS", "train", "TinyRun", "unit_spread"]
 
 
 def circles(n=300, noise=0.08, factor=0.5, seed=0):
@@ -50,6 +50,57 @@ def circles(n=300, noise=0.08, factor=0.5, seed=0):
     radius = np.where(y == 1, factor, 1.0)
     X = np.c_[radius * np.cos(angle), radius * np.sin(angle)] + noise * rng.standard_normal((n, 2))
     return X, y
+
+
+def moons(n=300, noise=0.1, seed=0):
+    """Two interleaving half circles in 2-D, labels 0 (upper moon) and 1 (lower moon): ``(X, y)``.
+
+    The upper moon is (cos t, sin t), the lower (1 − cos t, ½ − sin t), t uniform on [0, π], plus
+    Gaussian noise of std ``noise``. Like the circles, no straight line separates them.
+
+    Examples
+    --------
+    >>> X, y = moons(300, seed=0)
+    >>> X.shape, y[:4], float(y.mean())
+    ((300, 2), array([0., 1., 0., 1.]), 0.5)
+    """
+    n = validate.integer("n", n, low=2)
+    noise = validate.real("noise", noise, low=0, low_open=False)
+    rng = validate.rng(seed)
+    t = rng.uniform(0, math.pi, n)
+    y = (np.arange(n) % 2).astype(np.float64)
+    X = np.where(y[:, None] == 1, np.c_[1 - np.cos(t), 0.5 - np.sin(t)], np.c_[np.cos(t), np.sin(t)])
+    return X + noise * rng.standard_normal((n, 2)), y
+
+
+def xor(n=300, noise=0.1, seed=0):
+    """The XOR task in 2-D: points in the four quadrants of [−1, 1]², label 1 where the two
+    coordinates have different signs: ``(X, y)``.
+
+    Each point's distance from each axis is uniform on [0.1, 1], then Gaussian noise of std
+    ``noise`` is added. No straight line separates the labels; two hidden units can.
+
+    Examples
+    --------
+    >>> X, y = xor(300, seed=0)
+    >>> X.shape, y[:4], float(y.mean())
+    ((300, 2), array([0., 1., 0., 1.]), 0.5)
+    >>> X0, y0 = xor(300, noise=0, seed=0)                  # without noise the rule holds exactly
+    >>> bool(np.all((X0[:, 0] * X0[:, 1] < 0) == (y0 == 1)))
+    True
+    """
+    n = validate.integer("n", n, low=2)
+    noise = validate.real("noise", noise, low=0, low_open=False)
+    rng = validate.rng(seed)
+    y = (np.arange(n) % 2).astype(np.float64)
+    s1 = rng.choice([-1.0, 1.0], n)
+    s2 = np.where(y == 1, -s1, s1)
+    X = np.c_[s1, s2] * rng.uniform(0.1, 1.0, (n, 2))
+    return X + noise * rng.standard_normal((n, 2)), y
+
+
+#: The 2-D tasks the tiny network can be trained on, by name.
+TASKS = {"circles": circles, "moons": moons, "xor": xor}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -147,13 +198,48 @@ def _check_data(X, y, sizes):
     return X, y, sizes
 
 
+def _check_weights(weights, sizes):
+    """``weights`` as a list of float64 copies of W_1..W_L, W_l of shape (n_{l-1}, n_l)."""
+    shapes = [(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    valid = f"a list of {len(shapes)} weight matrices of shapes {', '.join(map(str, shapes))}"
+    if not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights must be {valid}, got {type(weights).__name__}")
+    if len(weights) != len(shapes):
+        raise ValueError(f"weights must be {valid}, got {len(weights)} matrices")
+    out = []
+    for l, (W, shape) in enumerate(zip(weights, shapes)):
+        try:
+            W = np.array(W, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"weights[{l}] must be a real {shape} array, got {type(W).__name__}") from None
+        if W.shape != shape or not np.isfinite(W).all():
+            raise ValueError(f"weights[{l}] must be a finite real array of shape {shape}, got shape {W.shape}")
+        out.append(W)
+    return out
+
+
+def _start(sizes, init, seed, scale, weights):
+    """The starting ``[(W_l, b_l)]`` (biases 0) and the initializer's name ("given" for weights)."""
+    if weights is not None:
+        if scale != 1:
+            raise ValueError(f"scale must be 1 when weights are given (they are used as they are), got {scale}")
+        return [(W, np.zeros(W.shape[1])) for W in _check_weights(weights, sizes)], "given"
+    init_obj = initializers.get(init)
+    rng = validate.rng(seed)
+    return [(scale * init_obj((a, b), seed=rng, dtype="float64"), np.zeros(b))
+            for a, b in zip(sizes[:-1], sizes[1:])], init_obj.name
+
+
 def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=200, seed=0,
-          scale=1.0, record_every=None) -> TinyRun:
+          scale=1.0, record_every=None, weights=None) -> TinyRun:
     """Train the tiny network by full-batch gradient descent; biases start at 0.
 
     ``init`` is anything :func:`initlab.initializers.get` accepts; ``scale`` multiplies the
     weights (``init="random_normal", scale=200`` is N(0, 10²)). ``seed`` makes the run
     reproducible. ``activation`` is the hidden activation (see :mod:`initlab.propagation`).
+    ``weights``, a list of the matrices W_1..W_L (W_l of shape (n_{l-1}, n_l)), starts the run from
+    them instead of drawing: ``init`` and ``seed`` are then not used and ``scale`` must be 1. The
+    page's engine (``InitLab.train``) takes the same options, so both can start from one point.
 
     Examples
     --------
@@ -164,16 +250,20 @@ def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=
     >>> rand = train(X, y, sizes=(2, 4, 1), init="glorot_uniform", steps=200, seed=0)
     >>> unit_spread(const.params[0][0]) == 0, unit_spread(rand.params[0][0]) > 0
     (True, True)
+
+    Starting from given weights: here those of the random run, so the two runs are one.
+
+    >>> W0 = train(X, y, sizes=(2, 4, 1), init="glorot_uniform", steps=0, seed=0).params
+    >>> again = train(X, y, sizes=(2, 4, 1), steps=200, weights=[W for W, b in W0])
+    >>> bool(np.array_equal(again.loss, rand.loss)), again.init
+    (True, 'given')
     """
     X, y, sizes = _check_data(X, y, sizes)
     activation = validate.choice("activation", activation, ACTIVATIONS)
     lr, scale = validate.real("lr", lr), validate.real("scale", scale)
     steps = validate.integer("steps", steps, low=0)
     record_every = validate.integer("record_every", record_every, low=1, allow_none=True)
-    init_obj = initializers.get(init)
-    rng = validate.rng(seed)
-    params = [(scale * init_obj((a, b), seed=rng, dtype="float64"), np.zeros(b))
-              for a, b in zip(sizes[:-1], sizes[1:])]
+    params, init_name = _start(sizes, init, seed, scale, weights)
     losses, history, grads0 = [], [], None
     with np.errstate(over="ignore"):  # a saturated sigmoid may overflow exp(); clipped in _loss
         for step in range(steps + 1):
@@ -185,5 +275,5 @@ def train(X, y, sizes=(2, 4, 1), activation="tanh", init="zeros", lr=1.0, steps=
                 grads0 = grads
             if step < steps:
                 params = [(W - lr * gW, b - lr * gb) for (W, b), (gW, gb) in zip(params, grads)]
-    return TinyRun(sizes=sizes, activation=activation, init=init_obj.name, params=params,
+    return TinyRun(sizes=sizes, activation=activation, init=init_name, params=params,
                    grads0=grads0, loss=np.array(losses), history=history)
