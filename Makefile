@@ -51,6 +51,7 @@ pdf: $(DEV_READY)
 	@if [ -d _build/html ]; then cp $(PDF) _build/html/init-lab.pdf; fi
 
 test: $(DEV_READY)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # As root (the usual case in a container) JupyterLab refuses to start without --allow-root.

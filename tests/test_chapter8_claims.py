@@ -87,7 +87,8 @@ def test_attention_scaling():
         if d >= 256:
             assert u["jacobian"] < s["jacobian"]
     assert modern.attention_softmax(1024, scaled=False)["max_weight"] > 0.9
-    assert modern.attention_softmax(1024, scaled=True)["jacobian"] > 2.5 * modern.attention_softmax(1024, scaled=False)["jacobian"]
+    scaled, unscaled = (modern.attention_softmax(1024, scaled=s)["jacobian"] for s in (True, False))
+    assert scaled > 2.5 * unscaled
 
 
 def test_pre_ln_gradient_shrinks_with_depth_post_ln_does_not():
@@ -184,7 +185,8 @@ def test_irnn_keeps_a_perturbation_where_others_lose_it():
     norms = {(a, r): modern.rnn_gradient_norms(100, 128, a, r)[-1]
              for a, r in (("relu", "glorot"), ("relu", "orthogonal"), ("tanh", "orthogonal"), ("relu", "identity"))}
     assert norms["relu", "identity"] > 0.1
-    assert norms["relu", "glorot"] < 1e-10 and norms["relu", "orthogonal"] < 1e-10 and norms["tanh", "orthogonal"] < 1e-8
+    assert norms["relu", "glorot"] < 1e-10 and norms["relu", "orthogonal"] < 1e-10
+    assert norms["tanh", "orthogonal"] < 1e-8
 
 
 def test_chrono_bias_in_keras():

@@ -111,7 +111,8 @@ def test_imbalanced_labels_want_a_log_prior_bias():
 
     def build(bias):
         keras.utils.set_random_seed(0)
-        return keras.Sequential([keras.Input((16,)), keras.layers.Dense(32, activation="relu", kernel_initializer="he_normal"),
+        return keras.Sequential([keras.Input((16,)),
+                                 keras.layers.Dense(32, activation="relu", kernel_initializer="he_normal"),
                                  keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",
                                                     bias_initializer=keras.initializers.Constant(bias))])
     plain = diagnose(build(0.0), x, y)
@@ -130,7 +131,8 @@ def test_constant_hidden_layer_is_flagged_but_a_zero_residual_branch_end_is_not(
     s = keras.layers.Add(name="add")([inp, b])
     out = keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros", name="out")(s)
     assert diagnose(keras.Model(inp, out), x, np.arange(128) % 10).ok
-    zero = keras.Sequential([keras.Input((32,)), keras.layers.Dense(64, activation="tanh", kernel_initializer="zeros", name="flat"),
+    zero = keras.Sequential([keras.Input((32,)),
+                             keras.layers.Dense(64, activation="tanh", kernel_initializer="zeros", name="flat"),
                              keras.layers.Dense(10, activation="softmax")])
     assert mentions(diagnose(zero, x, np.arange(128) % 10), "flat", "symmetry")
 

@@ -212,7 +212,7 @@ def _num(v, fmt=".3g"):
 
 
 def _cells(r: LayerReport) -> list[str]:
-    pct = lambda v: "–" if v is None else f"{100 * v:.1f}"        # noqa: E731
+    pct = lambda v: "–" if v is None else f"{100 * v:.1f}"
     return [r.name, r.kind, r.activation or "–", _num(r.fan_in, "d"), _num(r.fan_out, "d"),
             r.initializer, _num(r.gain, ".2f"), _num(r.forward_std), _num(r.backward_std),
             pct(r.saturated), pct(r.dead)]
@@ -418,12 +418,12 @@ def _loss(keras, tf, model, y, seed):
         target = y.reshape(-1, 1).astype(np.float32)
         if not np.isin(target, (0.0, 1.0)).all():
             raise ValueError("a single sigmoid (or logit) output needs labels 0 and 1")
-        fn = lambda out, z: tf.reduce_mean(losses.binary_crossentropy(  # noqa: E731
+        fn = lambda out, z: tf.reduce_mean(losses.binary_crossentropy(
             target, out if z is None else z, from_logits=z is not None or act != "sigmoid"))
         p = float(target.mean())
         return fn, math.log(2), np.array([1 - p, p])
     target = y.astype(np.float32).reshape(y.shape[0], -1)
-    fn = lambda out, z: tf.reduce_mean(  # noqa: E731
+    fn = lambda out, z: tf.reduce_mean(
         tf.square(tf.reshape(out, target.shape) - target))
     return fn, float(target.var(axis=0).mean()), None
 
