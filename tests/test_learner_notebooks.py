@@ -24,7 +24,7 @@ import learner_notebooks as ln
 
 from initlab import glue as initlab_glue
 
-MYST_MARKERS = ("{eval}", "{glue", "{cite", "{mod}", "{func}", ":class:", ":label:", ":nonumber:",
+MYST_MARKERS = ("{eval}", "{glue", "{cite", "{mod}", "{func}", "{ref}", "{term}", ":class:", ":label:", ":nonumber:",
                 "```{", "````{")
 CHAPTERS = notebooks()
 NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:e[+−-]?\d+)?")
@@ -43,7 +43,7 @@ def _convert(doc: str, values=None, executed=None) -> nbformat.NotebookNode:
     repository, branch = ln.repository_from_config(ROOT / "_config.yml")
     return ln.learner_notebook(source, values if values is not None else _fake_values(source),
                                ln.bibliography(ROOT / "book" / "references.bib"), repository, branch,
-                               executed)
+                               executed, outputs=False, titles=ln.section_titles(ROOT / "book"))
 
 
 # --- the pieces --------------------------------------------------------------------------------
@@ -91,6 +91,9 @@ def test_citations_and_code_roles():
     text = ln.plain_roles("see {cite:p}`glorot2010understanding` and {func}`initlab.glue.glued`", cites)
     assert text == f"see ({who}, {year}) and `initlab.glue.glued()`"
     assert ln.plain_roles("{mod}`~initlab.tinynet`", cites) == "`tinynet`"
+    titles = ln.section_titles(ROOT / "book")
+    assert ln.plain_roles("listed in {ref}`notation`", cites, titles) == f"listed in *{titles['notation']}*"
+    assert ln.plain_roles("{term}`telescopes <telescope>` and {term}`variance`", cites) == "telescopes and variance"
     with pytest.raises(KeyError, match="nobody1999"):
         ln.plain_roles("{cite:p}`nobody1999`", cites)
 

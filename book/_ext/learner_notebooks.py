@@ -34,7 +34,8 @@ GLUE_PREFIX = "application/papermill.record/"
 COLAB = "https://colab.research.google.com"
 NOTEBOOK_DIR = "notebooks"          # the committed Colab notebooks, one per chapter
 GLUED = re.compile(r"""\{eval\}`glued\((["'])(?P<key>[^"'`]+)\1\)`""")
-ROLE = re.compile(r"\{(?P<role>cite:p|cite:t|func|mod|meth|class|obj)\}`(?P<text>[^`]+)`")
+ROLE = re.compile(r"\{(?P<role>cite:p|cite:t|func|mod|meth|class|obj|ref|numref|doc|term)\}`(?P<text>[^`]+)`")
+EXPLICIT = re.compile(r"^(?P<text>.+?)\s*<(?P<target>[^<>]+)>$")
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):\s*(?P<value>.*)$")
 TARGET = re.compile(r"^\((?P<label>[\w.:-]+)\)=\s*$")
@@ -110,10 +111,27 @@ def bibliography(bibfile: Path) -> dict[str, tuple[str, str, str]]:
     return cites
 
 
-def plain_roles(text: str, cites: dict[str, tuple[str, str, str]]) -> str:
-    """``{cite:p}`` as "(Author, year)", ``{cite:t}`` as "Author (year)", code roles as code."""
+def section_titles(book: Path) -> dict[str, str]:
+    """label -> title of every ``(label)=`` target that stands above a heading in ``book/``."""
+    titles = {}
+    for path in sorted(book.glob("*.md")):
+        found = re.findall(r"^\((?P<label>[\w.:-]+)\)=\s*\n+#+\s+(?P<title>.+)$",
+                           path.read_text(encoding="utf-8"), flags=re.M)
+        titles.update(dict(found))
+    return titles
+
+
+def plain_roles(text: str, cites: dict[str, tuple[str, str, str]], titles: dict[str, str] | None = None) -> str:
+    """``{cite:p}`` as "(Author, year)", ``{cite:t}`` as "Author (year)", code roles as code,
+    cross-references as the title they point to (``titles``: label -> title), glossary terms as
+    their words."""
     def role(m: re.Match) -> str:
         kind, body = m["role"], m["text"]
+        explicit = EXPLICIT.match(body)
+        if kind in ("ref", "numref", "doc", "term"):
+            if explicit:
+                return explicit["text"]
+            return body if kind == "term" else f"*{(titles or {}).get(body, body.replace('-', ' '))}*"
         if kind.startswith("cite"):
             keys = [k.strip() for k in body.split(",")]
             missing = [k for k in keys if k not in cites]
@@ -233,7 +251,8 @@ def colab_note(page_url: str | None) -> nbformat.NotebookNode:
 
 def learner_notebook(source: str, values: dict[str, str], cites: dict[str, tuple[str, str, str]],
                      repository: str, branch: str, executed: nbformat.NotebookNode | None = None,
-                     page_url: str | None = None, outputs: bool = True) -> nbformat.NotebookNode:
+                     page_url: str | None = None, outputs: bool = True,
+                     titles: dict[str, str] | None = None) -> nbformat.NotebookNode:
     """A MyST chapter as a plain notebook: numbers filled in, boxes and solutions in plain
     Markdown, a Colab install cell first. ``executed``, the same chapter run, must have the same
     code (else its numbers may be stale); its outputs are kept if ``outputs``."""
@@ -248,7 +267,7 @@ def learner_notebook(source: str, values: dict[str, str], cites: dict[str, tuple
     code = 0
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            text = plain_roles(fill_numbers(cell.source, values), cites)
+            text = plain_roles(fill_numbers(cell.source, values), cites, titles)
             cell.source = plain_markdown(text, exercises, references)
             cell.metadata = {}
         elif cell.cell_type == "code":
@@ -300,6 +319,7 @@ def chapter_notebooks(root: Path, executed_dir: Path, out_dir: Path, with_output
     ``book/<name>.md`` source) into ``out_dir``; return the written paths."""
     repository, branch = repository_from_config(root / "_config.yml")
     cites = bibliography(root / "book" / "references.bib")
+    titles = section_titles(root / "book")
     written = []
     for executed_path in sorted(executed_dir.glob("*.ipynb")):
         source_path = root / "book" / (executed_path.stem + ".md")
@@ -308,7 +328,7 @@ def chapter_notebooks(root: Path, executed_dir: Path, out_dir: Path, with_output
         executed = nbformat.read(executed_path, as_version=4)
         values = glue_values(executed, executed_path.with_suffix(".glue.json"))
         nb = learner_notebook(source_path.read_text(encoding="utf-8"), values, cites,
-                              repository, branch, executed, outputs=with_outputs)
+                              repository, branch, executed, outputs=with_outputs, titles=titles)
         write_notebook(nb, out_dir / executed_path.name)
         written.append(out_dir / executed_path.name)
     return written
