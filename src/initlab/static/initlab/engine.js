@@ -17,4 +17,5 @@ export { pyFormat } from "./pyformat.js";
 export { Rng } from "./rng.js";
 export { MAX_BYTES, Simulator, ratio, sampleWeights, simulate } from "./simulate.js";
 export { gaussMoments, predictVariance } from "./theory.js";
+export { Trainer, train } from "./train.js";
 export { VERDICT_RULE, verdict } from "./verdict.js";
