@@ -97,6 +97,50 @@ function affine(h, W, b, m, a, n) {
   return z;
 }
 
+/** gW = hᵀ·δ (a × n) and gb = Σ_rows δ (n), for h (m × a) and δ (m × n). */
+function gradient(h, delta, m, a, n) {
+  const gW = new Float64Array(a * n), gb = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    const hi = i * a, di = i * n;
+    for (let j = 0; j < n; j++) gb[j] += delta[di + j];
+    for (let k = 0; k < a; k++) {
+      const v = h[hi + k], row = k * n;
+      for (let j = 0; j < n; j++) gW[row + j] += v * delta[di + j];
+    }
+  }
+  return { W: gW, b: gb };
+}
+
+/** δ_{l−1} = (δ·Wᵀ) ⊙ f'(z) for δ (m × n), W (a × n) and z (m × a). */
+function backward(delta, W, z, m, a, n, df) {
+  const out = new Float64Array(m * a);
+  for (let i = 0; i < m; i++) {
+    const di = i * n, oi = i * a;
+    for (let k = 0; k < a; k++) {
+      let s = 0;
+      const row = k * n;
+      for (let j = 0; j < n; j++) s += delta[di + j] * W[row + j];
+      out[oi + k] = s * df(z[oi + k]);
+    }
+  }
+  return out;
+}
+
+/** f and f' of a canonical activation as one-argument functions (the same formulas, hoisted). */
+function functions(name) {
+  const f = { tanh: Math.tanh, relu: (v) => (v > 0 ? v : 0), linear: (v) => v }[name] ?? ((v) => activate(name, v));
+  const df = { relu: (v) => (v > 0 ? 1 : 0), linear: () => 1 }[name] ?? ((v) => derivative(name, v));
+  return [f, df];
+}
+
+const sigmoid = (v) => 1 / (1 + Math.exp(-v));
+
+function apply(z, fn) {
+  const out = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) out[i] = fn(z[i]);
+  return out;
+}
+
 /**
  * A training run that can be advanced step by step (the playground's play, pause and step).
  * ``loss`` holds ℒ at every step taken so far; ``params`` the current [{W, b}] (row-major
@@ -107,6 +151,7 @@ export class Trainer {
     const o = settings(options);
     Object.assign(this, { sizes: o.sizes.slice(), activation: o.activation, init: o.init, lr: o.lr, seed: o.seed,
                           scale: o.scale, X: o.X, Y: o.Y, m: o.m, steps: 0 });
+    [this.f, this.df] = functions(o.activation);
     this.params = o.W.map((W, l) => ({ W, b: new Float64Array(o.sizes[l + 1]) }));
     this.loss = [];
     this.evaluate();
@@ -118,7 +163,7 @@ export class Trainer {
     for (let l = 0; l < L; l++) {
       const z = affine(hs[l], params[l].W, params[l].b, m, sizes[l], sizes[l + 1]);
       zs.push(z);
-      hs.push(z.map(l === L - 1 ? (v) => 1 / (1 + Math.exp(-v)) : (v) => activate(this.activation, v)));
+      hs.push(apply(z, l === L - 1 ? sigmoid : this.f));
     }
     return { hs, zs };
   }
@@ -137,26 +182,8 @@ export class Trainer {
     let delta = p.map((v, i) => (v - Y[i]) / m);
     const grads = new Array(params.length);
     for (let l = params.length - 1; l >= 0; l--) {
-      const a = sizes[l], n = sizes[l + 1], h = hs[l], gW = new Float64Array(a * n), gb = new Float64Array(n);
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++) {
-          const d = delta[i * n + j];
-          gb[j] += d;
-          for (let k = 0; k < a; k++) gW[k * n + j] += h[i * a + k] * d;
-        }
-      }
-      grads[l] = { W: gW, b: gb };
-      if (l > 0) {
-        const W = params[l].W, z = zs[l - 1], back = new Float64Array(m * a);
-        for (let i = 0; i < m; i++) {
-          for (let k = 0; k < a; k++) {
-            let s = 0;
-            for (let j = 0; j < n; j++) s += delta[i * n + j] * W[k * n + j];
-            back[i * a + k] = s * derivative(this.activation, z[i * a + k]);
-          }
-        }
-        delta = back;
-      }
+      grads[l] = gradient(hs[l], delta, m, sizes[l], sizes[l + 1]);
+      if (l > 0) delta = backward(delta, params[l].W, zs[l - 1], m, sizes[l], sizes[l + 1], this.df);
     }
     this.grads = grads;
   }
