@@ -68,6 +68,9 @@ def test_loss_trajectories_match_python_from_the_same_weights():
             np.testing.assert_allclose(bj, bp, rtol=0, atol=1e-8)
         assert js["accuracy"] == py.accuracy(X, y)
         assert js["init"] == py.init == "given"
+        final = tinynet._gradients(py.params, act, X, y)[0]
+        np.testing.assert_allclose(js["grad_norms"], [np.linalg.norm(gW) for gW, _ in final],
+                                   rtol=1e-6, atol=1e-12)
     assert worst < TOL
     # the runs learn something, so the comparison is not between constants
     assert np.mean([r[2].loss[-1] < r[2].loss[0] for r in runs]) > 0.9

@@ -76,6 +76,7 @@ test("zero weights with tanh: only the output bias learns, so the loss falls to 
   const base = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));   // the entropy of the labels
   assert.ok(Math.abs(run.loss[400] - base) < 1e-6);
   assert.equal(run.accuracy, 0.75);
+  assert.deepEqual(run.grad_norms, [0, 0]);                 // h = tanh(0) = 0 and δ·Wᵀ = 0: no weight moves
 });
 
 test("bad input throws an error naming what is valid", () => {

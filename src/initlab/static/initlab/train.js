@@ -203,6 +203,11 @@ export class Trainer {
     return this;
   }
 
+  /** ‖∂ℒ/∂W_l‖ (Frobenius) per layer at the current weights: the playground's gradient bars. */
+  gradNorms() {
+    return this.grads.map(({ W }) => Math.sqrt(W.reduce((s, v) => s + v * v, 0)));
+  }
+
   /** Probabilities p of class 1 for points given as ``x`` in ``train`` (the decision boundary). */
   predict(points) {
     const rows = Array.isArray(points) && Array.isArray(points[0]) ? points.length : (points?.length ?? 0) / this.sizes[0];
@@ -218,10 +223,12 @@ export class Trainer {
  * Train the tiny network; options ``{x, y, sizes = [2, 4, 1], activation = "tanh", init = "zeros",
  * lr = 1, steps = 200, seed = 0, scale = 1, weights}`` as ``tinynet.train``'s. Returns ``loss``
  * (steps + 1 values), the final ``params`` ([{W, b}], row-major Float64Arrays), ``accuracy`` (the
- * fraction of points on the right side of p = ½ at the end) and the options used.
+ * fraction of points on the right side of p = ½ at the end), ``grad_norms`` (‖∂ℒ/∂W_l‖ per layer at
+ * the final weights) and the options used.
  */
 export function train(options = {}) {
   const t = new Trainer(options).step(options.steps ?? 200);
   return { sizes: t.sizes, activation: t.activation, init: t.init, lr: t.lr, seed: t.seed, scale: t.scale,
-           steps: t.steps, loss: Float64Array.from(t.loss), params: t.params, accuracy: t.accuracy };
+           steps: t.steps, loss: Float64Array.from(t.loss), params: t.params, accuracy: t.accuracy,
+           grad_norms: t.gradNorms() };
 }
