@@ -17,11 +17,10 @@ import re
 
 import numpy as np
 import pytest
+from test_engine_parity import call, engine
 
 from initlab import initializers, tinynet
 from initlab.propagation import ACTIVATIONS
-
-from test_engine_parity import call, engine
 
 TOL = 1e-9
 SIZES = [(2, 4, 1), (2, 8, 8, 1), (2, 5, 3, 4, 1)]

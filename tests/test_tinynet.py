@@ -164,7 +164,8 @@ def test_bad_weights_are_refused():
         tinynet.train(X, y, weights=np.zeros((2, 4)))
     with pytest.raises(ValueError, match="got 1 matrices"):
         tinynet.train(X, y, weights=good[:1])
-    with pytest.raises(ValueError, match=r"weights\[1\] must be a finite real array of shape \(4, 1\), got shape \(1, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"weights\[1\] must be a finite real array of shape \(4, 1\), got shape \(1, 4\)"):
         tinynet.train(X, y, weights=[good[0], good[1].T])
     with pytest.raises(ValueError, match=r"weights\[0\] must be a finite"):
         tinynet.train(X, y, weights=[np.full((2, 4), np.nan), good[1]])
