@@ -114,11 +114,15 @@ def show(fig, alt: str) -> None:
     False
     """
     import matplotlib.pyplot as plt
+    from IPython import get_ipython
     from IPython.display import display
 
     described = _Described(*figure_bundle(fig, alt))
     plt.close(fig)
-    display(described)
+    if get_ipython() is None:       # plain Python: say what the figure shows
+        print(described)
+    else:
+        display(described)
 
 
 class _Described:
