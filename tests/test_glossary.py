@@ -4,7 +4,7 @@ A term counts as *used* when its name starts a word in the chapter's prose (case
 "dead unit" also matches "dead units"). Prose is the Markdown outside code cells, code blocks,
 math, inline code, roles and headings. A *link* is a ``{term}`...` `` role that names the term
 (as ``{term}`gain` `` or ``{term}`the gain <gain>` ``). Every chapter also links the notation
-page from its top.
+page from its top. (The hover definitions are checked in a browser by test_layout_width.py.)
 """
 
 from __future__ import annotations
@@ -101,3 +101,4 @@ def test_chapter_links_the_notation_page_from_its_top(doc):
     top = body.split("```{code-cell}", 1)[0]
     assert "notation" in top and re.search(r"\{ref\}`[^`]*notation>?`|\(notation\.md\)|\]\(notation", top), \
         f"{doc}: no link to the notation page before its first code cell"
+

@@ -8,6 +8,8 @@ typeset equation fits in its box, or the box scrolls far enough to show all of i
 The stylesheet ``_static/initlab.css`` makes this so; without it, MathJax 2.7 caps a wide
 display equation at the column's width and hides the rest.
 
+A glossary link pops up its definition on hover, from JavaScript the book serves itself.
+
 Locally the test skips when no Chromium is installed; in CI (``CI`` set) that is a failure.
 """
 
@@ -110,3 +112,30 @@ def test_code_and_math_fit(server, browser, doc, width):
         page.close()
     assert not found["wide"], f"{doc} at {width} px: code blocks scroll sideways: {found['wide']}"
     assert not found["clipped"], f"{doc} at {width} px: display equations clipped: {found['clipped']}"
+
+
+def test_term_link_shows_its_definition_on_hover(server, browser):
+    """In the built book, hovering a term link pops up the glossary's definition (sphinx-tippy,
+    with its JavaScript served from the book itself: no request leaves localhost)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, blocked = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    try:
+        page.route("**/*", route)
+        page.goto(f"{server}/book/01-what-not-to-do.html", wait_until="networkidle")
+        page.locator("a[href$='#term-symmetry-problem']").first.hover()
+        page.wait_for_selector(".tippy-box", timeout=10000)
+        tip = page.locator(".tippy-box").first.inner_text()
+    finally:
+        page.close()
+    assert "units of a layer differ" in tip, f"the tooltip shows {tip[:200]!r}"
+    assert not blocked and not errors, f"requests off localhost {blocked}, console errors {errors}"
