@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         parser.error("--repeats must be >= 1")
     times = measure(args.repeats)
     on, off = statistics.median(times["on"]), statistics.median(times["off"])
-    spread = {k: f"{min(v):.2f}–{max(v):.2f} s" for k, v in times.items()}
+    spread = {k: f"{min(v):.2f}-{max(v):.2f} s" for k, v in times.items()}  # ASCII: any locale prints it
     print(f"\noneDNN: training.train (digits, 10 ReLU layers × 64, 5 epochs), "
           f"{args.repeats} runs per setting, alternating")
     print("| TF_ENABLE_ONEDNN_OPTS=1 | TF_ENABLE_ONEDNN_OPTS=0 (the course's default) | off / on |")
