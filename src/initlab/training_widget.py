@@ -454,7 +454,9 @@ style="border:1px solid #ccc;border-radius:6px;padding:8px;margin:8px 0">
 {note}<div style="margin:6px 0">{selects}</div>
 <div class="initlab-twin-missing"
 style="color:#b42318;font-weight:bold;display:none">This combination was not precomputed.</div>
-<img class="initlab-twin-frame" alt="Training runs of the setting chosen above, one line per seed: the training loss and the test accuracy per epoch, and the gradient norm of each layer before training." src="{frames[first]}" style="width:100%;max-width:1000px">
+<img class="initlab-twin-frame"
+alt="Training runs of the setting chosen above, one line per seed: the training loss and the test accuracy per epoch,
+and the gradient norm of each layer before training." src="{frames[first]}" style="width:100%;max-width:1000px">
 <script type="application/json" class="initlab-twin-data">{json.dumps(data)}</script>
 <script>(function(){{var root=document.getElementById("{uid}");
 var d=JSON.parse(root.querySelector(".initlab-twin-data").textContent);
