@@ -10,6 +10,7 @@ Locally the test skips, with its reason, when Chromium or poppler's pdftotext is
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -119,8 +120,13 @@ def test_pdf_holds_every_chapter(pdf):
 def test_math_is_typeset_not_raw(pdf):
     text = _text(pdf)
     assert "MathJax" not in text, "MathJax's loading or error messages were printed"
-    for raw in (r"\frac", r"\sqrt", r"\operatorname", "$$", r"\(", r"\["):
-        assert raw not in text, f"untypeset TeX {raw!r} in the PDF"
+    # Every formula of the page, as TeX between MathJax's delimiters: none may be printed raw.
+    page = max((PDF_BUILD / "_build" / "singlehtml").glob("**/*.html"), key=lambda p: p.stat().st_size)
+    formulas = re.findall(r'class="math[^"]*">\s*(\\[(\[].*?\\[)\]])\s*</', page.read_text(encoding="utf-8"), re.S)
+    assert len(formulas) > 100, f"only {len(formulas)} formulas found in the page"
+    flat = "".join(text.split())
+    raw = [f for f in formulas if "".join(html.unescape(f).split()) in flat]
+    assert not raw, f"{len(raw)} formulas printed as raw TeX, e.g. {raw[:3]}"
 
 
 def test_figures_and_solutions_are_printed(pdf):
