@@ -47,6 +47,9 @@ def _executed_copy():
     for doc in notebooks():
         (source / f"{doc}.md").unlink()
         nb = json.loads((executed / f"{doc}.ipynb").read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"] = _merged_streams(cell["outputs"])
         nb["cells"].append(_glue_cell(executed / f"{doc}.glue.json"))
         nb["metadata"].pop("source_map", None)     # the .md's line numbers; the copy has its own
         (source / f"{doc}.ipynb").write_text(_relink(json.dumps(nb)), encoding="utf-8")
@@ -65,6 +68,21 @@ def _relink(text: str) -> str:
         name = doc.rsplit("/", 1)[-1]
         text = text.replace(f"({name}.md", f"({name}.ipynb").replace(f"(book/{name}.md", f"(book/{name}.ipynb")
     return text
+
+
+def _merged_streams(outputs: list) -> list:
+    """myst-nb merges a cell's stream outputs into the first one (nb_merge_streams) and saves the
+    notebook with that first stream already holding all the text; keep only it, or rendering the
+    saved notebook again would print the later lines twice."""
+    seen = set()
+    kept = []
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            if out["name"] in seen:
+                continue
+            seen.add(out["name"])
+        kept.append(out)
+    return kept
 
 
 def _glue_cell(path) -> dict:
