@@ -12,17 +12,22 @@ from _book import BUILD, HTML, ROOT, build_book, notebooks, toc_files
 
 
 @pytest.fixture(scope="module")
-def html() -> Path:
+def build_log() -> str:
+    """One forced build of the whole book; its output."""
     result = build_book()
-    assert result.returncode == 0, (
-        "jupyter-book build -W -n --keep-going failed:\n" + result.stdout[-6000:] + result.stderr[-6000:])
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, "jupyter-book build -W -n --keep-going failed:\n" + log[-12000:]
+    return log
+
+
+@pytest.fixture(scope="module")
+def html(build_log) -> Path:
     return HTML
 
 
-def test_build_has_no_warnings(html):
-    log = build_book().stdout + build_book().stderr
-    assert "build succeeded" in log
-    assert not re.findall(r"(?m)^.*WARNING: .*$", log), "Sphinx warnings in the build"
+def test_build_has_no_warnings(build_log):
+    assert "build succeeded" in build_log
+    assert not re.findall(r"(?m)^.*WARNING: .*$", build_log), "Sphinx warnings in the build"
 
 
 @pytest.mark.parametrize("doc", toc_files())

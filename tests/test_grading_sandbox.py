@@ -68,3 +68,13 @@ def test_without_bubblewrap_the_grader_says_so(monkeypatch):
     monkeypatch.setattr(confine, "landlock_abi", lambda: 0)
     with pytest.raises(SystemExit, match="--allow-unsandboxed"):
         grading.choose_isolation()
+
+
+def test_reads_below_tmp_are_bound_after_the_private_tmp(tmp_path):
+    """A checkout (and its .venv) under /tmp must stay visible to the worker: bwrap mounts in
+    order, so the private /tmp comes first and the read-only binds below it after."""
+    args = confine.bwrap_args([str(tmp_path)], str(tmp_path / "work"), drop_user=False)
+    tmpfs = args.index("--tmpfs")
+    assert args[tmpfs + 1] == "/tmp"
+    bind = next(i for i in range(len(args) - 2) if args[i] == "--ro-bind" and args[i + 1] == str(tmp_path))
+    assert tmpfs < bind

@@ -10,7 +10,7 @@ or AMX, TensorFlow 2.16–2.21 prints, for example::
 A Jupyter kernel forwards them as red stderr boxes, and a book built with ``-W`` fails on them.
 :func:`import_keras` is the one way the course gets Keras. The first call points fd 2 at a
 temporary file while TensorFlow loads and runs its first operation, then restores it and writes
-back every line that is *not* a known start-up notice (:data:`NOTICES`), so real errors still
+back every line that is *not* a known start-up notice (``NOTICES``), so real errors still
 show. Later calls return the imported module at once.
 
 **oneDNN.** Unless ``TF_ENABLE_ONEDNN_OPTS`` is already set, the first call sets it to ``0``.
@@ -64,7 +64,7 @@ _keras = None
 
 
 def is_notice(line: str) -> bool:
-    """True if ``line`` is one of TensorFlow's known start-up notices (:data:`NOTICES`).
+    """True if ``line`` is one of TensorFlow's known start-up notices (``NOTICES``).
 
     >>> is_notice("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR")
     True

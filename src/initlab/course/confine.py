@@ -265,8 +265,11 @@ def bwrap_args(read: list[str], work: str, drop_user: bool) -> list[str]:
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if drop_user:
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+    # The private /tmp first: bwrap mounts in order, so a bind below /tmp (Python in a checkout
+    # under /tmp, as on many CI machines) must come after the tmpfs, or the tmpfs hides it.
+    args += ["--tmpfs", "/tmp"]
     args += _system_binds(read)
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+    args += ["--proc", "/proc", "--dev", "/dev",
              "--bind", work, HOME, "--chmod", "0755", os.path.dirname(HOME), "--chdir", HOME,
              "--hostname", "sandbox"]
     return args
