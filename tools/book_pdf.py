@@ -67,6 +67,13 @@ class _Site(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A request the browser gave up on (it closed the connection) is not an error here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def _page(site: Path) -> str:
     """The single page: the largest HTML file of the build (index.html may only redirect to it)."""
     pages = [p for p in site.glob("**/*.html") if "_static" not in p.parts
@@ -81,7 +88,7 @@ def print_pdf(site: Path, out: Path) -> int:
     from playwright.sync_api import sync_playwright
 
     handler = type("Handler", (_Site,), {"page": _page(site)})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    httpd = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     try:
