@@ -31,7 +31,10 @@ EXPAND = """() => {
   style.textContent = '#MathJax_Message, .initlab-explorer-note, .headerlink { display: none !important; }'
     + ' .cell_output img, .initlab-explorer-static img { max-width: 100% !important; break-inside: avoid; }'
     + ' .cell_input, .admonition, figure, table { break-inside: avoid; }'
-    + ' pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }';
+    + ' pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }'
+    + ' .pst-scrollable-table-container, .table-wrapper { overflow: visible !important; }'
+    + ' table { width: 100% !important; font-size: 0.85em; }'
+    + ' td, th { overflow-wrap: anywhere; } td code, td span.pre { white-space: normal !important; }';
   document.head.appendChild(style);
 }"""
 
