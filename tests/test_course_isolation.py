@@ -34,6 +34,8 @@ calls = {
     "check_variance_scaling": (lambda shape: __import__("numpy").zeros(shape), "he_normal"),
     "check_pytorch_default": (lambda shape: __import__("numpy").zeros(shape),),
     "check_choice": ("he_normal", "relu"), "check_edge_of_chaos": (1.0,), "check_lsuv": (f,),
+    "check_attention_logit_std": (f,), "check_residual_std": (f,), "check_prior_bias": (f,),
+    "check_chrono_bias": (f,), "check_diagnosis": (None,),
 }
 names = [n for n in checks.__all__ if n.startswith("check_")]
 missing = sorted(set(names) - set(calls))
