@@ -18,33 +18,23 @@ Screenshots of three chapters go to ``_build/screenshots/lab-*.png``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from _lab import open_lab, start_lab, stop
 
 from _book import ROOT, notebooks
+from _browser import chromium, require_chromium
+from _lab import open_lab, start_lab, stop
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TOKEN = uuid.uuid4().hex
 MARKERS = ("{glue", "{cite", "{mod", "{func", "{eval", ":class:", ":label:", ":nonumber:", "glued(",
            "Unknown Directive", "Unknown Role")
 SHOTS = ROOT / "_build" / "screenshots"
 EXPLORER_BOX = "initlab-explorer - Unknown Directive"
 SCREENSHOT = {"book/01-what-not-to-do", "book/04-he-kaiming", "book/06-keras"}
-
-
-def _require_chromium():
-    if CHROMIUM:
-        return
-    if os.environ.get("CI"):
-        pytest.fail("Chromium is not installed; .ci/run installs it from the OS packages")
-    pytest.skip("no Chromium found: install it (e.g. apt-get install chromium) to run the browser test")
 
 
 OPEN = """async (path) => {
@@ -90,18 +80,13 @@ REPORT = """() => {
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
+    require_chromium()
     root, home = tmp_path_factory.mktemp("lab-root"), tmp_path_factory.mktemp("lab-home")
     shutil.copytree(ROOT / "book", root / "book", ignore=shutil.ignore_patterns("_ext", "*.ipynb"))
     proc, url = start_lab(root, home, TOKEN)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = open_lab(browser, url, TOKEN)
-            yield page, root
-            browser.close()
+        with chromium() as browser:
+            yield open_lab(browser, url, TOKEN), root
     finally:
         stop(proc)
 

@@ -15,18 +15,11 @@ Locally the test skips when no Chromium is installed; in CI (``CI`` set) that is
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
-
 import pytest
 
 from _book import HTML, build_book, toc_files
+from _browser import chromium, require_chromium, serve
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = (1024, 1280)
 
 # For every visible <pre> in the article: does it scroll sideways? For every display equation:
@@ -59,39 +52,18 @@ MEASURE = """() => {
 }"""
 
 
-def _require_chromium():
-    if CHROMIUM:
-        return
-    if os.environ.get("CI"):
-        pytest.fail("Chromium is not installed; .ci/run installs it from the OS packages")
-    pytest.skip("no Chromium found: install it (e.g. apt-get install chromium) to run the browser test")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    _require_chromium()
+    require_chromium()
     assert build_book().returncode == 0, "the book did not build; see test_book.py"
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(HTML)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
