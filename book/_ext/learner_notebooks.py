@@ -30,6 +30,8 @@ from pathlib import Path
 
 import nbformat
 
+from initlab.glue import format_plain_text  # the same formatting as the book's {glue:text}
+
 GLUE_PREFIX = "application/papermill.record/"
 COLAB = "https://colab.research.google.com"
 NOTEBOOK_DIR = "notebooks"          # the committed Colab notebooks, one per chapter
@@ -58,26 +60,6 @@ def glue_values(executed: nbformat.NotebookNode, glue_json: Path | None = None) 
         stored = json.loads(glue_json.read_text(encoding="utf-8"))
         values.update({name: out.get("data", {}).get("text/plain", "") for name, out in stored.items()})
     return values
-
-
-def format_plain_text(text: str, spec: str) -> str:
-    """As ``initlab.glue.format_plain_text`` (and myst-nb's ``{glue:text}``); kept here so that
-    the book's tools do not import the learner package."""
-    from ast import literal_eval
-
-    try:
-        value = literal_eval(text)
-    except (SyntaxError, ValueError):
-        value = text
-    if spec == "":
-        return str(value)
-    if spec[-1] == "s":
-        value = str(value)
-    elif spec[-1] in "bcdoxX":
-        value = int(value)
-    elif spec[-1] in "eEfFgGn%":
-        value = float(value)
-    return format(value, spec)
 
 
 def fill_numbers(text: str, values: dict[str, str]) -> str:
