@@ -9,7 +9,8 @@ converts a chapter into a notebook whose Markdown is plain:
 * ``{cite:p}`` becomes "(Author, year)"; ``{func}`` and ``{mod}`` become code;
 * admonitions and exercises become quoted boxes with a bold title; solutions become
   ``<details>`` blocks, collapsed until asked for;
-* the in-page explorer (a directive the book draws in the browser) becomes a one-line note;
+* the in-page explorer and playground (directives the book draws in the browser) become
+  one-line notes;
 * a first cell installs the course package, and turns on Colab's widget manager, only in Colab.
 
 As a Sphinx extension it also makes the book read ``{eval}`glued("name:spec")` `` as myst-nb's
@@ -168,6 +169,9 @@ def _render(d: dict, exercises: dict[str, str], references: list[str]) -> str:
     if name == "initlab-explorer":
         return ("*On the book's page, an explorer here computes in the browser; the code cell below "
                 "opens the same explorer in this notebook.*")
+    if name == "initlab-playground":
+        return ("*On the book's page, a playground here trains this chapter's tiny network in the browser; "
+                "in this notebook, `tinynet.train` runs the same experiments.*")
     raise ValueError(f"no plain-Markdown form for the {{{name}}} directive: add one to "
                      "learner_notebooks._render")
 
