@@ -411,11 +411,16 @@ export class Playground {
     this.statusEl.textContent = "training…";
     const tick = () => {
       if (!this.playing) return;
-      this.trainer.step(Math.min(STEPS_PER_FRAME, MAX_STEPS - this.trainer.steps));
-      this.draw();
+      this.advance();
       if (this.trainer.steps >= MAX_STEPS) this.pause(); else this.frame = requestAnimationFrame(tick);
     };
     this.frame = requestAnimationFrame(tick);
+  }
+
+  /** One animation frame's work while playing: STEPS_PER_FRAME steps (up to MAX_STEPS), then a redraw. */
+  advance() {
+    this.trainer.step(Math.min(STEPS_PER_FRAME, MAX_STEPS - this.trainer.steps));
+    this.draw();
   }
 
   pause() {
