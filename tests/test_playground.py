@@ -123,6 +123,7 @@ def test_answer_2_a_constant_whatever_the_seed_and_the_fix():
 def test_answer_3_small_weights_plateau_and_large_weights_start_high():
     n = len(SEEDS)
     glorot_2x8 = dict(layers=2, units=8)
+    assert _presets()["large"]["layers"] == 2 and _presets()["large"]["units"] == 8      # the same layers
     out = _call([_run("small", 400, seed) for seed in SEEDS]
                 + [_run("Glorot + tanh", 1000, seed, **glorot_2x8) for seed in SEEDS]
                 + [_run("large", 1000, seed) for seed in SEEDS])
@@ -131,7 +132,7 @@ def test_answer_3_small_weights_plateau_and_large_weights_start_high():
         assert max(abs(v - BASE) for v in s["loss"][50:]) < 1e-3          # flat on the base-rate line
         assert g["loss"][100] < 0.5 * BASE                               # Glorot learns at once
         assert big["loss"][0] > 3 * BASE                                 # confidently wrong at the start
-        assert big["loss"][-1] > 2 * g["loss"][-1]                       # and still behind Glorot
+        assert big["loss"][-1] > 10 * g["loss"][-1]                      # and stays well above Glorot's
 
 
 def test_small_weights_give_tiny_gradients_at_the_start():

@@ -54,13 +54,14 @@ DATA_LABELS = {"chapter": "chapter 1's circles (75 % ones)", "circles": "circles
                "moons": "moons", "xor": "XOR"}
 DEFAULTS = {"data": "chapter", "activation": "tanh", "init": "glorot_uniform", "scale": 1.0, "layers": 1,
             "units": 4, "lr": 1.0, "seed": 0}
-#: Default presets. Break: chapter 1's four mistakes on its own network (N(0, 0.01²) on two hidden
-#: layers, where a small signal shrinks twice; N(0, 10²) saturates tanh). Fix: the width-aware schemes.
+#: Default presets. Break: chapter 1's four mistakes on its own network; small (N(0, 0.01²)) and large
+#: (N(0, 10²), which saturates tanh) on two hidden layers of 8, where the signal passes two layers.
+#: Fix: the width-aware schemes, on whatever network is set.
 BREAK = ("zeros + tanh: data=chapter init=zeros activation=tanh layers=1 units=4 lr=1; "
          "zeros + sigmoid: data=chapter init=zeros activation=sigmoid layers=1 units=4 lr=1; "
          "constant 0.5: data=chapter init=ones scale=0.5 activation=tanh layers=1 units=4 lr=1; "
          "small: data=chapter init=random_normal scale=0.2 activation=tanh layers=2 units=8 lr=1; "
-         "large: data=chapter init=random_normal scale=200 activation=tanh layers=1 units=4 lr=1")
+         "large: data=chapter init=random_normal scale=200 activation=tanh layers=2 units=8 lr=1")
 FIX = ("Glorot + tanh: init=glorot_uniform scale=1 activation=tanh; "
        "He + ReLU: init=he_normal scale=1 activation=relu; "
        "LeCun + SELU: init=lecun_normal scale=1 activation=selu")

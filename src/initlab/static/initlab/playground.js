@@ -223,11 +223,11 @@ export function drawLoss(canvas, colors, view, loss, base) {
   ctx.fillText(`base rate ${fmt(base, ".3f")}`, pad.l + pw - 4, Y(base) - 2);
 }
 
-export function drawUnits(canvas, colors, view, W, n) {
+export function drawUnits(canvas, colors, view, W, n, distinct) {
   const { ctx, w, h } = sized(canvas);
   const r = view.weights, t = ticks(r, 2);
   const both = [...t.slice(1).reverse().map((v) => -v), ...t];
-  const { X, Y } = axes(ctx, w, h, colors, { x: [-r, r], y: [-r, r], xticks: both, yticks: both,
+  const { X, Y, pad } = axes(ctx, w, h, colors, { x: [-r, r], y: [-r, r], xticks: both, yticks: both,
     xlabel: "weight from x₁", ylabel: "weight from x₂", square: true });
   ctx.lineWidth = 1.5;
   for (let j = 0; j < n; j++) {
@@ -238,6 +238,8 @@ export function drawUnits(canvas, colors, view, W, n) {
     ctx.beginPath(); ctx.arc(X(a), Y(b), 5, 0, 2 * Math.PI); ctx.fill();
     ctx.strokeStyle = colors.bg; ctx.lineWidth = 1; ctx.stroke();
   }
+  ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
+  ctx.fillText(`${n} unit${n > 1 ? "s" : ""}, ${distinct} distinct`, pad.l + 4, pad.t + 4);
 }
 
 export function drawGrads(canvas, colors, norms) {
@@ -466,7 +468,7 @@ export class Playground {
     const p = t.predict(this.grid), norms = t.gradNorms(), distinct = this.distinct();
     drawBoundary(this.canvases.boundary, colors, this.view, p, this.data);
     drawLoss(this.canvases.loss, colors, this.view, t.loss, this.base);
-    drawUnits(this.canvases.units, colors, this.view, W1, n1);
+    drawUnits(this.canvases.units, colors, this.view, W1, n1, distinct[0]);
     drawGrads(this.canvases.grads, colors, norms);
     this.numbersEl.textContent = `step ${t.steps} · loss ${fmt(loss, ".4f")} · accuracy ${fmt(t.accuracy, ".2f")}`;
     const c = this.canvases;
