@@ -108,8 +108,8 @@ def test_chapter_1_checks():
     assert checks.check_signal_after(lambda d, n, s: math.exp(d * (0.5 * math.log(n) + math.log(s)))).passed
     assert "square root" in checks.check_signal_after(lambda d, n, s: (n * s * s) ** d).message
     assert "off by one" in checks.check_signal_after(lambda d, n, s: (math.sqrt(n) * s) ** (d - 1)).message
-    assert checks.check_heuristic_width(lambda L: 3 / L**2).passed
-    assert "L²/3" in checks.check_heuristic_width(lambda L: 1 / L**2).message
+    assert checks.check_heuristic_width(lambda limit: 3 / limit**2).passed
+    assert "limit²/3" in checks.check_heuristic_width(lambda limit: 1 / limit**2).message
 
 
 @pytest.mark.parametrize("activation, truth", [("tanh", {"b2"}), ("relu", {"b2"}), ("sigmoid", {"W2", "b2"})])

@@ -41,19 +41,20 @@ def check_signal_after(student) -> Feedback:
 
 
 def check_heuristic_width(student) -> Feedback:
-    """Check ``student(limit)``: the width n at which U[−L, L] weights keep n·Var w = 1, n = 3/L².
+    """Check ``student(limit)``: the width n at which U[−limit, limit] weights keep n·Var w = 1, n = 3/limit².
 
     Examples
     --------
     >>> check_heuristic_width(lambda limit: 1 / limit ** 2)  # doctest: +NORMALIZE_WHITESPACE
     ✘ for 0.3 you returned 11.1111, the width is 33.3333 (0.333× the right value):
-    the variance of U[−L, L] is L²/3, not L².
+    the variance of U[−limit, limit] is limit²/3, not limit².
     """
-    cases = [(L,) for L in (0.3, 1.0, 0.05, 0.1, 0.5)]
-    return compare(student, cases, lambda L: 3 / L**2, [
-        (lambda L: 1 / L**2, "the variance of U[−L, L] is L²/3, not L²."),
-        (lambda L: math.sqrt(3) / L, "solve n·L²/3 = 1 for n: n = 3/L² (no square root)."),
-        (lambda L: 1 / (3 * L**2), "the variance of U[−L, L] is L²/3, so n = 3/L²; you divided by 3 instead."),
+    cases = [(limit,) for limit in (0.3, 1.0, 0.05, 0.1, 0.5)]
+    return compare(student, cases, lambda limit: 3 / limit**2, [
+        (lambda limit: 1 / limit**2, "the variance of U[−limit, limit] is limit²/3, not limit²."),
+        (lambda limit: math.sqrt(3) / limit, "solve n·limit²/3 = 1 for n: n = 3/limit² (no square root)."),
+        (lambda limit: 1 / (3 * limit**2),
+         "the variance of U[−limit, limit] is limit²/3, so n = 3/limit²; you divided by 3 instead."),
     ], "width", rtol=1e-4)
 
 
