@@ -143,6 +143,8 @@ def test_every_chapter_converts_to_plain_markdown(doc):
     assert not left, f"{doc}: MyST left in the plain notebook: {left}"
     folded = len(FOLDED_BOX.findall(source))
     assert markdown.count("<details>") == source.count("{solution}") + folded
+    hints = source.count("```{admonition} Hint\n:class: dropdown, hint\n")
+    assert markdown.count("<summary>Hint (click to show)</summary>") == hints
     assert markdown.count("> **Exercise: ") == source.count("```{exercise}")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert code[0] == ln.colab_cell(*ln.repository_from_config(ROOT / "_config.yml")).source

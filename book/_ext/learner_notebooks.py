@@ -169,6 +169,8 @@ def _render(d: dict, exercises: dict[str, str], references: list[str]) -> str:
     name, arg, body = d["name"], d["arg"], d["body"]
     if name == "bibliography":
         return "\n".join(f"- {line}" for line in references)
+    if name in BOXES and "dropdown" in re.split(r"[\s,]+", d["options"].get("class", "")):
+        return _details(arg or name.capitalize(), body)
     if name in BOXES:
         title = arg or name.capitalize()
         return _details(title, body) if _folded(d["options"]) else _quote(title, body)
