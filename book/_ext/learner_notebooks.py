@@ -10,6 +10,7 @@ converts a chapter into a notebook whose Markdown is plain:
 * admonitions and exercises become quoted boxes with a bold title; solutions become
   ``<details>`` blocks, collapsed until asked for;
 * the in-page explorer (a directive the book draws in the browser) becomes a one-line note;
+* a predict-then-check question becomes its prompt in a quoted box, its answer in ``<details>``;
 * a first cell installs the course package, and turns on Colab's widget manager, only in Colab.
 
 As a Sphinx extension it also makes the book read ``{eval}`glued("name:spec")` `` as myst-nb's
@@ -168,8 +169,25 @@ def _render(d: dict, exercises: dict[str, str], references: list[str]) -> str:
     if name == "initlab-explorer":
         return ("*On the book's page, an explorer here computes in the browser; the code cell below "
                 "opens the same explorer in this notebook.*")
+    if name == "initlab-question":
+        return plain_question(arg)
     raise ValueError(f"no plain-Markdown form for the {{{name}}} directive: add one to "
                      "learner_notebooks._render")
+
+
+def plain_question(qid: str) -> str:
+    """A predict-then-check question as a quoted box, its answer in a collapsed ``<details>``."""
+    from initlab_question import answer_text, question_id  # a sibling extension in book/_ext
+
+    from initlab import questions
+
+    spec = questions.spec(question_id(qid))
+    body = spec["prompt"]
+    if spec["kind"] == "choice":
+        body += "\n\n" + "\n".join(f"{i}. {o['label']}" for i, o in enumerate(spec["options"], 1))
+    body += "\n\nWrite your prediction in the code cell below and run it."
+    return (_quote("Predict, then check", body) + "\n\n<details>\n<summary>Show the answer</summary>\n\n"
+            + answer_text(spec) + "\n\n</details>")
 
 
 def plain_markdown(text: str, exercises: dict[str, str], references: list[str] = ()) -> str:
