@@ -50,6 +50,7 @@ class QuestionDirective(SphinxDirective):
         if qid in seen:
             raise self.error(f"initlab-question: {qid!r} is asked twice on this page")
         seen.add(qid)
+        self.env.note_dependency(questions.__file__)   # a changed question rebuilds its page
         node = question_node()
         node["ids"] = [qid]
         node["spec"] = questions.spec(qid)

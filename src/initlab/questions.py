@@ -5,7 +5,7 @@ a number (with a relative tolerance) or a choice among options. A question is de
 its prompt, the right answer (computed from the package, with the chapter's parameters) and a
 targeted message for each common wrong answer. Two judges read that one definition:
 
-* in a notebook, :func:`check` returns a :class:`~initlab.checks.feedback.Feedback` (✔/✘);
+* in a notebook, :func:`check` returns a :class:`~initlab.checks.Feedback` (✔/✘);
 * on the book's page, the ``{initlab-question}`` directive embeds :func:`spec` as JSON, and
   ``static/initlab/question.js`` judges it in the browser with the same rules and the same words.
 
