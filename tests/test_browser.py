@@ -352,3 +352,38 @@ def check_playground(browser, url):
 
 def test_playground_plays_pauses_and_steps_with_the_keyboard(server, browser):
     check_playground(browser, server)
+
+
+# ---------------------------------------------------------------------------------------------
+# Predict, then check
+
+def test_question_takes_a_typed_answer_and_gives_the_targeted_message(server, browser):
+    """In chapter 1 the reader types a prediction with the keyboard and checks it: a known mistake
+    gets its own message, the right answer a ✔, both in the live region."""
+    from initlab import questions
+
+    q = questions.QUESTIONS["ch1-vanishing-std"]
+    added, message = next((v, m) for v, m in q.mistakes if "don't add" in m)
+    page, blocked = _open(browser, f"{server}/book/01-what-not-to-do.html")
+    try:
+        root = page.locator("#ch1-vanishing-std")
+        field = root.locator("input[name=answer]")
+        field.wait_for()
+        assert field.evaluate("f => f.labels.length") == 1
+        verdict = root.locator(".ilq-verdict")
+        assert verdict.get_attribute("role") == "status" and verdict.get_attribute("aria-live") == "polite"
+        assert root.locator("details.ilq-answer").get_attribute("open") is None
+
+        field.focus()
+        page.keyboard.type(f"{added:.3g}")
+        page.keyboard.press("Enter")                                   # the form submits
+        assert verdict.inner_text() == f"✘ {message}"
+        field.fill("")
+        page.keyboard.type(f"{q.answer:.2g}")
+        page.keyboard.press("Tab")                                     # to the Check button
+        page.keyboard.press("Enter")
+        assert verdict.inner_text() == f"✔ right: {q.explanation}"
+        assert root.get_attribute("data-verdict") == "right"
+        assert not blocked and not page.errors, (blocked, page.errors)
+    finally:
+        page.close()

@@ -12,6 +12,7 @@ converts a chapter into a notebook whose Markdown is plain:
   blocks, collapsed until asked for;
 * the in-page explorer and playground (directives the book draws in the browser) become
   one-line notes;
+* a predict-then-check question becomes its prompt in a quoted box, its answer in ``<details>``;
 * a first cell installs the course package, and turns on Colab's widget manager, only in Colab.
 
 As a Sphinx extension it also makes the book read ``{eval}`glued("name:spec")` `` as myst-nb's
@@ -185,8 +186,25 @@ def _render(d: dict, exercises: dict[str, str], references: list[str]) -> str:
     if name == "initlab-playground":
         return ("*On the book's page, a playground here trains this chapter's tiny network in the browser; "
                 "in this notebook, `tinynet.train` runs the same experiments.*")
+    if name == "initlab-question":
+        return plain_question(arg)
     raise ValueError(f"no plain-Markdown form for the {{{name}}} directive: add one to "
                      "learner_notebooks._render")
+
+
+def plain_question(qid: str) -> str:
+    """A predict-then-check question as a quoted box, its answer in a collapsed ``<details>``."""
+    from initlab_question import answer_text, question_id  # a sibling extension in book/_ext
+
+    from initlab import questions
+
+    spec = questions.spec(question_id(qid))
+    body = spec["prompt"]
+    if spec["kind"] == "choice":
+        body += "\n\n" + "\n".join(f"{i}. {o['label']}" for i, o in enumerate(spec["options"], 1))
+    body += "\n\nWrite your prediction in the code cell below and run it."
+    return (_quote("Predict, then check", body) + "\n\n<details>\n<summary>Show the answer</summary>\n\n"
+            + answer_text(spec) + "\n\n</details>")
 
 
 def plain_markdown(text: str, exercises: dict[str, str], references: list[str] = ()) -> str:
