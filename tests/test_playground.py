@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from test_engine_parity import engine
 
-from initlab import tinynet
+from initlab import initializers, tinynet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -65,7 +65,9 @@ def _presets():
 def test_default_presets_parse_and_cover_the_chapters_mistakes():
     presets = _presets()
     assert list(presets)[:5] == ["zeros + tanh", "zeros + sigmoid", "constant 0.5", "small", "large"]
-    assert presets["small"]["scale"] * 0.05 == pytest.approx(0.01)      # random_normal's std is 0.05
+    std = initializers.get("random_normal").stddev                     # Keras' default, 0.05
+    assert presets["small"]["scale"] * std == pytest.approx(0.01)        # N(0, 0.01²), as the chapter says
+    assert presets["large"]["scale"] * std == pytest.approx(10)          # N(0, 10²)
     assert presets["constant 0.5"] == {"data": "chapter", "init": "ones", "scale": 0.5, "activation": "tanh",
                                        "layers": 1, "units": 4, "lr": 1.0}
 
