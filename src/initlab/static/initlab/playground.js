@@ -276,10 +276,12 @@ export class Playground {
     this.start = checkPlaygroundState(config.state || {});
     this.playing = false;
     this.build();
-    this.state = this.hashState() || this.start;
+    const fromHash = this.hashState();
+    this.state = fromHash || this.start;
     this.showControls();
     this.restart();
     this.announce();
+    if (fromHash) this.root.scrollIntoView();
     window.addEventListener("hashchange", () => { const s = this.hashState(); if (s) this.set(s, { hash: false }); });
     new MutationObserver(() => this.draw()).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     if (window.ResizeObserver) new ResizeObserver(() => this.draw()).observe(this.panels);
@@ -355,6 +357,11 @@ export class Playground {
     let value = this.controls[name].value;
     if (name in SLIDERS) value = Number(pyFormat(10 ** Number(value), ".3g"));
     this.set({ [name]: value });
+    const [lo, hi] = PLAYGROUND_LIMITS[name] || [];
+    if (name === "seed" && String(this.state.seed) !== String(value).trim()) {   // typed: say why it changed
+      this.statusEl.textContent = `The seed must be a whole number in [${lo}, ${hi}]; using ${this.state.seed}. `
+        + this.statusEl.textContent;
+    }
   }
 
   /** Show the state in the controls (without firing their events). */
