@@ -313,7 +313,7 @@ export class Playground {
         <label>seed <input type="number" name="seed" min="${L.seed[0]}" max="${L.seed[1]}" step="1" inputmode="numeric"></label>
       </div>
       <div class="ilp-transport" role="group" aria-label="training">
-        <button type="button" class="ilp-play" aria-pressed="false">▶ play</button>
+        <button type="button" class="ilp-play"><span aria-hidden="true">▶</span> play</button>
         <button type="button" class="ilp-step" title="one gradient-descent step">step</button>
         <button type="button" class="ilp-restart" title="new starting weights from the settings, step 0">restart</button>
         <span class="ilp-numbers" aria-hidden="true"></span>
@@ -415,8 +415,7 @@ export class Playground {
     if (this.playing) return;
     if (this.trainer.steps >= MAX_STEPS) this.restart();
     this.playing = true;
-    this.playButton.textContent = "❚❚ pause";
-    this.playButton.setAttribute("aria-pressed", "true");
+    this.playButton.innerHTML = '<span aria-hidden="true">❚❚</span> pause';
     this.statusEl.textContent = "training…";
     const tick = () => {
       if (!this.playing) return;
@@ -435,8 +434,7 @@ export class Playground {
   pause() {
     this.playing = false;
     cancelAnimationFrame(this.frame);
-    this.playButton.textContent = "▶ play";
-    this.playButton.setAttribute("aria-pressed", "false");
+    this.playButton.innerHTML = '<span aria-hidden="true">▶</span> play';
     this.announce();
   }
 
