@@ -140,7 +140,8 @@ const hexRgb = (hex) => {
 
 /** Round numbers for ticks: about ``n`` of them from 0 to ``max``. */
 function ticks(max, n = 4) {
-  const raw = max / n, mag = 10 ** Math.floor(Math.log10(raw)), step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const raw = max / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10, 20].map((m) => m * mag).find((s) => s >= raw) ?? raw;   // 20: log10's round-off
   const out = [];
   for (let t = 0; t <= max * (1 + 1e-9); t += step) out.push(Number(t.toPrecision(6)));
   return out;
@@ -225,7 +226,7 @@ export function drawLoss(canvas, colors, view, loss, base) {
 
 export function drawUnits(canvas, colors, view, W, n, distinct) {
   const { ctx, w, h } = sized(canvas);
-  const r = view.weights, t = ticks(r, 2);
+  const r = view.weights, t = ticks(r, 3);   // at least one tick besides 0
   const both = [...t.slice(1).reverse().map((v) => -v), ...t];
   const { X, Y, pad } = axes(ctx, w, h, colors, { x: [-r, r], y: [-r, r], xticks: both, yticks: both,
     xlabel: "weight from x₁", ylabel: "weight from x₂", square: true });
@@ -239,7 +240,8 @@ export function drawUnits(canvas, colors, view, W, n, distinct) {
     ctx.strokeStyle = colors.bg; ctx.lineWidth = 1; ctx.stroke();
   }
   ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
-  ctx.fillText(`${n} unit${n > 1 ? "s" : ""}, ${distinct} distinct`, pad.l + 4, pad.t + 4);
+  ctx.fillText(distinct === null ? "the weights overflowed" : `${n} unit${n > 1 ? "s" : ""}, ${distinct} distinct`,
+    pad.l + 4, pad.t + 4);
 }
 
 export function drawGrads(canvas, colors, norms) {
@@ -252,7 +254,7 @@ export function drawGrads(canvas, colors, norms) {
     const top = v > lo ? Y(Math.min(v, hi)) : pad.t + ph;
     ctx.fillStyle = colors.bar; ctx.fillRect(X(l + 1) - bw / 2, top, bw, pad.t + ph - top);
     ctx.fillStyle = colors.text; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
-    ctx.fillText(v === 0 ? "0" : fmt(v, ".2g"), X(l + 1), Math.max(top - 2, pad.t + 12));
+    ctx.fillText(v === 0 ? "0" : Number.isFinite(v) ? fmt(v, ".2g") : "overflow", X(l + 1), Math.max(top - 2, pad.t + 12));
   });
 }
 
@@ -413,7 +415,7 @@ export class Playground {
 
   play() {
     if (this.playing) return;
-    if (this.trainer.steps >= MAX_STEPS) this.restart();
+    if (this.trainer.steps >= MAX_STEPS || this.overflowed()) this.restart();
     this.playing = true;
     this.playButton.innerHTML = '<span aria-hidden="true">❚❚</span> pause';
     this.statusEl.textContent = "training…";
@@ -429,6 +431,12 @@ export class Playground {
   advance() {
     this.trainer.step(Math.min(STEPS_PER_FRAME, MAX_STEPS - this.trainer.steps));
     this.draw();
+    if (this.overflowed() && this.playing) this.pause();
+  }
+
+  /** The weights overflowed to infinity and the loss is no longer a number: training cannot go on. */
+  overflowed() {
+    return Number.isNaN(this.trainer.loss[this.trainer.loss.length - 1]);
   }
 
   pause() {
@@ -441,7 +449,7 @@ export class Playground {
   /** One gradient-descent step (pausing first if playing). */
   step() {
     if (this.playing) this.pause();
-    if (this.trainer.steps < MAX_STEPS) this.trainer.step(1);
+    if (this.trainer.steps < MAX_STEPS && !this.overflowed()) this.trainer.step(1);
     this.draw();
     this.announce();
   }
@@ -449,6 +457,10 @@ export class Playground {
   /** Step, loss, accuracy and the hidden units' copies, as a sentence. */
   summary() {
     const t = this.trainer, loss = t.loss[t.loss.length - 1];
+    if (this.overflowed()) {
+      return `Step ${t.steps}: the weights overflowed and the loss is no longer a number. `
+        + "Lower the learning rate or the weight scale, then press play.";
+    }
     const distinct = this.distinct().map((d, l) => `layer ${l + 1}: ${t.sizes[l + 1]} units, ${d} distinct`).join("; ");
     return `Step ${t.steps}: loss ${fmt(loss, ".4f")} (base rate ${fmt(this.base, ".4f")}), accuracy ${fmt(t.accuracy, ".2f")}. `
       + `Hidden ${distinct}.`;
@@ -469,11 +481,13 @@ export class Playground {
     const t = this.trainer, colors = palette(this.root), loss = t.loss[t.loss.length - 1];
     while (t.steps > this.view.steps) this.view.steps *= 2;
     const W1 = t.params[0].W, n1 = t.sizes[1];
-    for (const v of W1) if (Math.abs(v) * 1.1 > this.view.weights) this.view.weights = 2 ** Math.ceil(Math.log2(Math.abs(v) * 1.1));
+    for (const v of W1) {
+      if (Number.isFinite(v) && Math.abs(v) * 1.1 > this.view.weights) this.view.weights = 2 ** Math.ceil(Math.log2(Math.abs(v) * 1.1));
+    }
     const p = t.predict(this.grid), norms = t.gradNorms(), distinct = this.distinct();
     drawBoundary(this.canvases.boundary, colors, this.view, p, this.data);
     drawLoss(this.canvases.loss, colors, this.view, t.loss, this.base);
-    drawUnits(this.canvases.units, colors, this.view, W1, n1, distinct[0]);
+    drawUnits(this.canvases.units, colors, this.view, W1, n1, this.overflowed() ? null : distinct[0]);
     drawGrads(this.canvases.grads, colors, norms);
     this.numbersEl.textContent = `step ${t.steps} · loss ${fmt(loss, ".4f")} · accuracy ${fmt(t.accuracy, ".2f")}`;
     const c = this.canvases;
