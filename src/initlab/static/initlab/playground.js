@@ -238,6 +238,8 @@ export function drawUnits(canvas, colors, r, W, a, n, distinct) {
     const inputs = Array.from({ length: a }, (_, k) => String(k + 1));
     const { X, Y, pad } = axes(ctx, w, h, colors, { x: [0.5, a + 0.5], y: [-r, r], xticks: inputs, yticks: both,
       xlabel: "from unit … of the layer below", ylabel: "incoming weight" });
+    ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText(note, pad.l + 4, pad.t + 4);            // first: the units draw over it
     for (let j = 0; j < n; j++) {
       ctx.strokeStyle = colors.unit; ctx.fillStyle = colors.unit; ctx.lineWidth = 2; ctx.globalAlpha = 0.6;
       ctx.beginPath();
@@ -246,12 +248,12 @@ export function drawUnits(canvas, colors, r, W, a, n, distinct) {
       ctx.globalAlpha = 1;
       for (let k = 0; k < a; k++) ctx.fillRect(X(k + 1) - 2.5, Y(W[k * n + j]) - 2.5, 5, 5);
     }
-    ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
-    ctx.fillText(note, pad.l + 4, pad.t + 4);
     return;
   }
   const { X, Y, pad } = axes(ctx, w, h, colors, { x: [-r, r], y: [-r, r], xticks: both, yticks: both,
     xlabel: "weight from x₁", ylabel: "weight from x₂", square: true });
+  ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
+  ctx.fillText(note, pad.l + 4, pad.t + 4);
   ctx.lineWidth = 1.5;
   for (let j = 0; j < n; j++) {
     const a = W[j], b = W[n + j];
@@ -261,8 +263,6 @@ export function drawUnits(canvas, colors, r, W, a, n, distinct) {
     ctx.beginPath(); ctx.arc(X(a), Y(b), 5, 0, 2 * Math.PI); ctx.fill();
     ctx.strokeStyle = colors.bg; ctx.lineWidth = 1; ctx.stroke();
   }
-  ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
-  ctx.fillText(note, pad.l + 4, pad.t + 4);
 }
 
 export function drawGrads(canvas, colors, norms) {
