@@ -142,3 +142,20 @@ def test_small_weights_give_tiny_gradients_at_the_start():
                 + [_run("Glorot + tanh", 0, seed, layers=2, units=8) for seed in SEEDS])
     small, glorot = out[:len(SEEDS)], out[len(SEEDS):]
     assert max(max(r["grad_norms"]) for r in small) < 1e-3 < min(min(r["grad_norms"]) for r in glorot)
+
+
+def test_the_playground_bench_runs(capsys):
+    """bench/bench_playground.py --quick: the page trains as tinynet does (it checks the final loss)
+    and one frame of the playground is timed. Needs Chromium (skips locally without it)."""
+    import importlib.util
+
+    from _browser import require_chromium
+
+    require_chromium()
+    spec = importlib.util.spec_from_file_location("bench_playground", ROOT / "bench" / "bench_playground.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--quick"])
+    numbers = capsys.readouterr().out.splitlines()[2]                  # the table's row
+    python_ms, page_ms, _, frame_ms = map(float, re.findall(r"[\d.]+", numbers)[:4])
+    assert python_ms > 0 and page_ms > 0 and 0 < frame_ms < 1000
