@@ -137,6 +137,13 @@ def test_answer_3_small_weights_plateau_and_large_weights_start_high():
         assert big["loss"][-1] > 10 * g["loss"][-1]                      # and stays well above Glorot's
 
 
+def test_small_weights_escape_the_plateau_within_a_playground_run():
+    """"... for hundreds of steps before it escapes the plateau": by the playground's last step."""
+    max_steps = int(re.search(r"export const MAX_STEPS = (\d+);", JS).group(1))
+    for run in _call([_run("small", max_steps, seed) for seed in SEEDS]):
+        assert run["loss"][-1] < 0.5 * BASE
+
+
 def test_small_weights_give_tiny_gradients_at_the_start():
     out = _call([_run("small", 0, seed) for seed in SEEDS]
                 + [_run("Glorot + tanh", 0, seed, layers=2, units=8) for seed in SEEDS])
