@@ -2,11 +2,13 @@
 
 Every page loads with no request off localhost and no console error. Every in-page explorer
 computes and draws; one is driven with the keyboard and the mouse, its verdict and picture must
-follow, and its state must round-trip through the URL hash.
+follow, and its state must round-trip through the URL hash. Chapter 1's playground trains with the
+keyboard: play, pause and step move its picture and numbers, and its settings round-trip too.
 
 Locally the test skips, with its reason, when no Chromium is installed; in CI (``CI`` set) a
 missing Chromium is a failure. Screenshots go to ``_build/screenshots/`` for a human to look at:
-each page, and each explorer at desktop (1280 px) and phone (390 px) width, light and dark.
+each page, each explorer at desktop (1280 px) and phone (390 px) width, light and dark, and the
+playground at both widths.
 """
 
 from __future__ import annotations
@@ -283,11 +285,11 @@ def _play_until(page, root, steps):
     play = root.locator("button.ilp-play")
     play.focus()
     page.keyboard.press("Enter")
-    assert play.get_attribute("aria-pressed") == "true"
+    assert play.inner_text().endswith("pause")                       # the button now pauses
     page.wait_for_function(f"() => +document.querySelector('.initlab-playground').dataset.step >= {steps}",
                            timeout=30000)
     page.keyboard.press("Space")
-    assert play.get_attribute("aria-pressed") == "false"
+    assert play.inner_text().endswith("play")
     return _step(root)
 
 
@@ -333,6 +335,8 @@ def check_playground(browser, url):
         root.locator("button.ilx-fix", has_text="Glorot + tanh").click()
         _play_until(page, root, 200)
         assert _spread(page) > 0 and root.get_attribute("data-distinct") == "4"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        root.screenshot(path=str(SHOTS / "playground-1280.png"))
 
         # The hash reopens the settings, at phone width, without sideways scrolling.
         other, blocked2 = _open(browser, f"{url}/{PLAYGROUND_DOC}.html{hash_}", width=390)
@@ -342,6 +346,7 @@ def check_playground(browser, url):
             assert state["init"] == "ones" and state["scale"] == 0.5
             assert root2.locator("select[name=init]").input_value() == "ones"
             assert root2.evaluate("e => e.scrollWidth - e.clientWidth") <= 1
+            root2.screenshot(path=str(SHOTS / "playground-390.png"))
             assert not blocked2 and not other.errors, (blocked2, other.errors)
         finally:
             other.close()

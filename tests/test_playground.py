@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from test_engine_parity import engine
 
-from initlab import tinynet
+from initlab import initializers, tinynet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -65,7 +65,9 @@ def _presets():
 def test_default_presets_parse_and_cover_the_chapters_mistakes():
     presets = _presets()
     assert list(presets)[:5] == ["zeros + tanh", "zeros + sigmoid", "constant 0.5", "small", "large"]
-    assert presets["small"]["scale"] * 0.05 == pytest.approx(0.01)      # random_normal's std is 0.05
+    std = initializers.get("random_normal").stddev                     # Keras' default, 0.05
+    assert presets["small"]["scale"] * std == pytest.approx(0.01)        # N(0, 0.01²), as the chapter says
+    assert presets["large"]["scale"] * std == pytest.approx(10)          # N(0, 10²)
     assert presets["constant 0.5"] == {"data": "chapter", "init": "ones", "scale": 0.5, "activation": "tanh",
                                        "layers": 1, "units": 4, "lr": 1.0}
 
@@ -135,8 +137,32 @@ def test_answer_3_small_weights_plateau_and_large_weights_start_high():
         assert big["loss"][-1] > 10 * g["loss"][-1]                      # and stays well above Glorot's
 
 
+def test_small_weights_escape_the_plateau_within_a_playground_run():
+    """"... for hundreds of steps before it escapes the plateau": by the playground's last step."""
+    max_steps = int(re.search(r"export const MAX_STEPS = (\d+);", JS).group(1))
+    for run in _call([_run("small", max_steps, seed) for seed in SEEDS]):
+        assert run["loss"][-1] < 0.5 * BASE
+
+
 def test_small_weights_give_tiny_gradients_at_the_start():
     out = _call([_run("small", 0, seed) for seed in SEEDS]
                 + [_run("Glorot + tanh", 0, seed, layers=2, units=8) for seed in SEEDS])
     small, glorot = out[:len(SEEDS)], out[len(SEEDS):]
     assert max(max(r["grad_norms"]) for r in small) < 1e-3 < min(min(r["grad_norms"]) for r in glorot)
+
+
+def test_the_playground_bench_runs(capsys):
+    """bench/bench_playground.py --quick: the page trains as tinynet does (it checks the final loss)
+    and one frame of the playground is timed. Needs Chromium (skips locally without it)."""
+    import importlib.util
+
+    from _browser import require_chromium
+
+    require_chromium()
+    spec = importlib.util.spec_from_file_location("bench_playground", ROOT / "bench" / "bench_playground.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--quick"])
+    numbers = capsys.readouterr().out.splitlines()[2]                  # the table's row
+    python_ms, page_ms, _, frame_ms = map(float, re.findall(r"[\d.]+", numbers)[:4])
+    assert python_ms > 0 and page_ms > 0 and 0 < frame_ms < 1000

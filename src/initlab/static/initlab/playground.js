@@ -140,7 +140,8 @@ const hexRgb = (hex) => {
 
 /** Round numbers for ticks: about ``n`` of them from 0 to ``max``. */
 function ticks(max, n = 4) {
-  const raw = max / n, mag = 10 ** Math.floor(Math.log10(raw)), step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const raw = max / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10, 20].map((m) => m * mag).find((s) => s >= raw) ?? raw;   // 20: log10's round-off
   const out = [];
   for (let t = 0; t <= max * (1 + 1e-9); t += step) out.push(Number(t.toPrecision(6)));
   return out;
@@ -223,12 +224,36 @@ export function drawLoss(canvas, colors, view, loss, base) {
   ctx.fillText(`base rate ${fmt(base, ".3f")}`, pad.l + pw - 4, Y(base) - 2);
 }
 
-export function drawUnits(canvas, colors, view, W, n, distinct) {
+/**
+ * The incoming weights of each unit of one hidden layer (W is a × n, row-major): for the first
+ * layer (a = 2) a dot per unit at (weight from x₁, weight from x₂); for a deeper one a line per
+ * unit through its a incoming weights. Units that are copies of each other draw on top of each other.
+ */
+export function drawUnits(canvas, colors, r, W, a, n, distinct) {
   const { ctx, w, h } = sized(canvas);
-  const r = view.weights, t = ticks(r, 2);
+  const t = ticks(r, 3);   // at least one tick besides 0
   const both = [...t.slice(1).reverse().map((v) => -v), ...t];
+  const note = distinct === null ? "the weights overflowed" : `${n} unit${n > 1 ? "s" : ""}, ${distinct} distinct`;
+  if (a !== 2) {
+    const inputs = Array.from({ length: a }, (_, k) => String(k + 1));
+    const { X, Y, pad } = axes(ctx, w, h, colors, { x: [0.5, a + 0.5], y: [-r, r], xticks: inputs, yticks: both,
+      xlabel: "from unit … of the layer below", ylabel: "incoming weight" });
+    ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
+    ctx.fillText(note, pad.l + 4, pad.t + 4);            // first: the units draw over it
+    for (let j = 0; j < n; j++) {
+      ctx.strokeStyle = colors.unit; ctx.fillStyle = colors.unit; ctx.lineWidth = 2; ctx.globalAlpha = 0.6;
+      ctx.beginPath();
+      for (let k = 0; k < a; k++) ctx[k ? "lineTo" : "moveTo"](X(k + 1), Y(W[k * n + j]));
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+      for (let k = 0; k < a; k++) ctx.fillRect(X(k + 1) - 2.5, Y(W[k * n + j]) - 2.5, 5, 5);
+    }
+    return;
+  }
   const { X, Y, pad } = axes(ctx, w, h, colors, { x: [-r, r], y: [-r, r], xticks: both, yticks: both,
     xlabel: "weight from x₁", ylabel: "weight from x₂", square: true });
+  ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
+  ctx.fillText(note, pad.l + 4, pad.t + 4);
   ctx.lineWidth = 1.5;
   for (let j = 0; j < n; j++) {
     const a = W[j], b = W[n + j];
@@ -238,8 +263,6 @@ export function drawUnits(canvas, colors, view, W, n, distinct) {
     ctx.beginPath(); ctx.arc(X(a), Y(b), 5, 0, 2 * Math.PI); ctx.fill();
     ctx.strokeStyle = colors.bg; ctx.lineWidth = 1; ctx.stroke();
   }
-  ctx.fillStyle = colors.text; ctx.textAlign = "left"; ctx.textBaseline = "top";
-  ctx.fillText(`${n} unit${n > 1 ? "s" : ""}, ${distinct} distinct`, pad.l + 4, pad.t + 4);
 }
 
 export function drawGrads(canvas, colors, norms) {
@@ -252,7 +275,7 @@ export function drawGrads(canvas, colors, norms) {
     const top = v > lo ? Y(Math.min(v, hi)) : pad.t + ph;
     ctx.fillStyle = colors.bar; ctx.fillRect(X(l + 1) - bw / 2, top, bw, pad.t + ph - top);
     ctx.fillStyle = colors.text; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
-    ctx.fillText(v === 0 ? "0" : fmt(v, ".2g"), X(l + 1), Math.max(top - 2, pad.t + 12));
+    ctx.fillText(v === 0 ? "0" : Number.isFinite(v) ? fmt(v, ".2g") : "overflow", X(l + 1), Math.max(top - 2, pad.t + 12));
   });
 }
 
@@ -276,10 +299,12 @@ export class Playground {
     this.start = checkPlaygroundState(config.state || {});
     this.playing = false;
     this.build();
-    this.state = this.hashState() || this.start;
+    const fromHash = this.hashState();
+    this.state = fromHash || this.start;
     this.showControls();
     this.restart();
     this.announce();
+    if (fromHash) this.root.scrollIntoView();
     window.addEventListener("hashchange", () => { const s = this.hashState(); if (s) this.set(s, { hash: false }); });
     new MutationObserver(() => this.draw()).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     if (window.ResizeObserver) new ResizeObserver(() => this.draw()).observe(this.panels);
@@ -311,7 +336,7 @@ export class Playground {
         <label>seed <input type="number" name="seed" min="${L.seed[0]}" max="${L.seed[1]}" step="1" inputmode="numeric"></label>
       </div>
       <div class="ilp-transport" role="group" aria-label="training">
-        <button type="button" class="ilp-play" aria-pressed="false">▶ play</button>
+        <button type="button" class="ilp-play"><span aria-hidden="true">▶</span> play</button>
         <button type="button" class="ilp-step" title="one gradient-descent step">step</button>
         <button type="button" class="ilp-restart" title="new starting weights from the settings, step 0">restart</button>
         <span class="ilp-numbers" aria-hidden="true"></span>
@@ -328,8 +353,9 @@ export class Playground {
         <figure class="ilx-panel"><figcaption><span class="ilx-key ilp-key-loss">loss</span>
           <span class="ilx-key ilp-key-base">base-rate loss (predict ȳ everywhere)</span></figcaption>
           <canvas class="ilp-loss" role="img"></canvas></figure>
-        <figure class="ilx-panel"><figcaption id="${id}-units-title">incoming weights of each unit of hidden layer 1
-          (copies lie on one dot)</figcaption>
+        <figure class="ilx-panel"><figcaption><label>incoming weights of each unit of hidden layer
+          <select class="ilp-units-layer"><option value="1">1</option></select></label>
+          <span class="ilp-units-hint">(copies lie on one dot)</span></figcaption>
           <canvas class="ilp-units" role="img"></canvas></figure>
         <figure class="ilx-panel"><figcaption>gradient norm per layer, ‖∂ℒ/∂W_l‖</figcaption>
           <canvas class="ilp-grads" role="img"></canvas></figure>
@@ -339,6 +365,8 @@ export class Playground {
     this.controls = Object.fromEntries([...live.querySelectorAll("[name]")].map((el) => [el.name, el]));
     this.statusEl = live.querySelector(".ilp-status");
     this.numbersEl = live.querySelector(".ilp-numbers");
+    this.unitsLayer = live.querySelector(".ilp-units-layer");
+    this.unitsLayer.addEventListener("change", () => this.draw());
     this.playButton = live.querySelector(".ilp-play");
     this.panels = live.querySelector(".ilp-panels");
     this.canvases = Object.fromEntries(["boundary", "loss", "units", "grads"].map((k) => [k, live.querySelector(`.ilp-${k}`)]));
@@ -355,6 +383,11 @@ export class Playground {
     let value = this.controls[name].value;
     if (name in SLIDERS) value = Number(pyFormat(10 ** Number(value), ".3g"));
     this.set({ [name]: value });
+    const [lo, hi] = PLAYGROUND_LIMITS[name] || [];
+    if (name === "seed" && String(this.state.seed) !== String(value).trim()) {   // typed: say why it changed
+      this.statusEl.textContent = `The seed must be a whole number in [${lo}, ${hi}]; using ${this.state.seed}. `
+        + this.statusEl.textContent;
+    }
   }
 
   /** Show the state in the controls (without firing their events). */
@@ -391,7 +424,10 @@ export class Playground {
     const [x, y] = [span(xs), span(ys)];
     const half = Math.max(x[1] - x[0], y[1] - y[0]) / 2, mid = (a) => (a[0] + a[1]) / 2;
     this.view = { x: [mid(x) - half, mid(x) + half], y: [mid(y) - half, mid(y) + half], steps: 100,
-      loss: Math.max(1.5 * this.base, Math.min(this.trainer.loss[0], 10) * 1.05), weights: 1 };
+      loss: Math.max(1.5 * this.base, Math.min(this.trainer.loss[0], 10) * 1.05), weights: this.trainer.params.map(() => 1) };
+    const shown = Math.min(Number(this.unitsLayer.value) || 1, this.state.layers);   // hidden layer 1, 2, …
+    this.unitsLayer.innerHTML = Array.from({ length: this.state.layers }, (_, l) =>
+      `<option value="${l + 1}"${l + 1 === shown ? " selected" : ""}>${l + 1}</option>`).join("");
     const g = [];
     for (let i = 0; i < GRID; i++) {
       for (let j = 0; j < GRID; j++) g.push(this.view.x[0] + j / (GRID - 1) * 2 * half, this.view.y[0] + i / (GRID - 1) * 2 * half);
@@ -406,10 +442,9 @@ export class Playground {
 
   play() {
     if (this.playing) return;
-    if (this.trainer.steps >= MAX_STEPS) this.restart();
+    if (this.trainer.steps >= MAX_STEPS || this.overflowed()) this.restart();
     this.playing = true;
-    this.playButton.textContent = "❚❚ pause";
-    this.playButton.setAttribute("aria-pressed", "true");
+    this.playButton.innerHTML = '<span aria-hidden="true">❚❚</span> pause';
     this.statusEl.textContent = "training…";
     const tick = () => {
       if (!this.playing) return;
@@ -423,20 +458,25 @@ export class Playground {
   advance() {
     this.trainer.step(Math.min(STEPS_PER_FRAME, MAX_STEPS - this.trainer.steps));
     this.draw();
+    if (this.overflowed() && this.playing) this.pause();
+  }
+
+  /** The weights overflowed to infinity and the loss is no longer a number: training cannot go on. */
+  overflowed() {
+    return Number.isNaN(this.trainer.loss[this.trainer.loss.length - 1]);
   }
 
   pause() {
     this.playing = false;
     cancelAnimationFrame(this.frame);
-    this.playButton.textContent = "▶ play";
-    this.playButton.setAttribute("aria-pressed", "false");
+    this.playButton.innerHTML = '<span aria-hidden="true">▶</span> play';
     this.announce();
   }
 
   /** One gradient-descent step (pausing first if playing). */
   step() {
     if (this.playing) this.pause();
-    if (this.trainer.steps < MAX_STEPS) this.trainer.step(1);
+    if (this.trainer.steps < MAX_STEPS && !this.overflowed()) this.trainer.step(1);
     this.draw();
     this.announce();
   }
@@ -444,6 +484,10 @@ export class Playground {
   /** Step, loss, accuracy and the hidden units' copies, as a sentence. */
   summary() {
     const t = this.trainer, loss = t.loss[t.loss.length - 1];
+    if (this.overflowed()) {
+      return `Step ${t.steps}: the weights overflowed and the loss is no longer a number. `
+        + "Lower the learning rate or the weight scale, then press play.";
+    }
     const distinct = this.distinct().map((d, l) => `layer ${l + 1}: ${t.sizes[l + 1]} units, ${d} distinct`).join("; ");
     return `Step ${t.steps}: loss ${fmt(loss, ".4f")} (base rate ${fmt(this.base, ".4f")}), accuracy ${fmt(t.accuracy, ".2f")}. `
       + `Hidden ${distinct}.`;
@@ -463,19 +507,23 @@ export class Playground {
     if (!this.trainer) return;
     const t = this.trainer, colors = palette(this.root), loss = t.loss[t.loss.length - 1];
     while (t.steps > this.view.steps) this.view.steps *= 2;
-    const W1 = t.params[0].W, n1 = t.sizes[1];
-    for (const v of W1) if (Math.abs(v) * 1.1 > this.view.weights) this.view.weights = 2 ** Math.ceil(Math.log2(Math.abs(v) * 1.1));
+    const l = Number(this.unitsLayer.value) - 1, W = t.params[l].W, n = t.sizes[l + 1];
+    for (const v of W) {
+      if (Number.isFinite(v) && Math.abs(v) * 1.1 > this.view.weights[l]) this.view.weights[l] = 2 ** Math.ceil(Math.log2(Math.abs(v) * 1.1));
+    }
+    this.root.querySelector(".ilp-units-hint").textContent = l ? "(copies lie on one line)" : "(copies lie on one dot)";
     const p = t.predict(this.grid), norms = t.gradNorms(), distinct = this.distinct();
     drawBoundary(this.canvases.boundary, colors, this.view, p, this.data);
     drawLoss(this.canvases.loss, colors, this.view, t.loss, this.base);
-    drawUnits(this.canvases.units, colors, this.view, W1, n1, distinct[0]);
+    drawUnits(this.canvases.units, colors, this.view.weights[l], W, t.sizes[l], n, this.overflowed() ? null : distinct[l]);
     drawGrads(this.canvases.grads, colors, norms);
     this.numbersEl.textContent = `step ${t.steps} · loss ${fmt(loss, ".4f")} · accuracy ${fmt(t.accuracy, ".2f")}`;
     const c = this.canvases;
     c.boundary.setAttribute("aria-label", `Decision boundary over ${t.m} points; accuracy ${fmt(t.accuracy, ".2f")}.`);
     c.loss.setAttribute("aria-label", `Loss from ${fmt(t.loss[0], ".3f")} at step 0 to ${fmt(loss, ".3f")} at step ${t.steps}; `
       + `base-rate loss ${fmt(this.base, ".3f")}.`);
-    c.units.setAttribute("aria-label", `The ${n1} units of hidden layer 1 lie at ${distinct[0]} different points.`);
+    c.units.setAttribute("aria-label", `Incoming weights of the ${n} units of hidden layer ${l + 1}: `
+      + `${distinct[l]} of them differ, the others are copies.`);
     c.grads.setAttribute("aria-label", "Gradient norm per layer: " + norms.map((v, l) => `W${l + 1} ${fmt(v, ".2g")}`).join(", ") + ".");
     Object.assign(this.root.dataset, { step: t.steps, loss, accuracy: t.accuracy, distinct: distinct.join(",") });
   }
