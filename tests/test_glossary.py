@@ -29,6 +29,38 @@ def glossary_terms() -> list[str]:
     return [line.strip() for line in block.group(1).splitlines() if line.strip() and not line[0].isspace()]
 
 
+FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*?)\s*$")
+
+
+def blank_code(text: str) -> str:
+    """``text`` with its code (code cells, code blocks, glue directives) blanked, line by line.
+
+    A fence with a directive (```` ```{exercise} ````) opens prose, and the bare fence of the same
+    length closes it again; any other opening fence starts code, which runs to its own closing
+    fence. (A single regular expression cannot tell a directive's closing ```` ```` ```` from the
+    opening of a code block.)
+    """
+    out, directives, code = [], [], None
+    for line in text.split("\n"):
+        m = FENCE.match(line)
+        if code is not None:
+            if m and m["fence"] == code and not m["info"]:
+                code = None
+            out.append("")
+        elif m and m["info"].startswith("{") and not m["info"].startswith(("{code-cell}", "{glue")):
+            directives.append(m["fence"])
+            out.append(line)
+        elif m and not m["info"] and directives and m["fence"] == directives[-1]:
+            directives.pop()
+            out.append(line)
+        elif m and not m["fence"].startswith(":"):
+            code = m["fence"]
+            out.append("")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def prose(markdown: str) -> str:
     """The chapter's running text, with everything that is not prose blanked out.
 
@@ -36,8 +68,7 @@ def prose(markdown: str) -> str:
     ordered. Blanked parts keep their place, so positions are comparable.
     """
     text = re.sub(r"\A---\n.*?\n---\n", "", markdown, flags=re.S)                 # front matter
-    text = re.sub(r"(?ms)^(`{3,}|~{3,})\s*(\{code-cell\}|\w*$).*?^\1\s*$", " ", text)  # code
-    text = re.sub(r"(?ms)^(`{3,})\{glue.*?^\1\s*$", " ", text)
+    text = blank_code(text)
     text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)                          # display math
     text = re.sub(r"(?<!\\)\$[^$\n]+\$", " ", text)                               # inline math
     text = re.sub(r"(?m)^#+ .*$", " ", text)                                      # headings
@@ -72,6 +103,14 @@ def test_glossary_is_big_enough_and_every_term_is_unique():
     terms = glossary_terms()
     assert len(terms) >= 25, f"the glossary has {len(terms)} terms; the course promises at least 25"
     assert len({t.lower() for t in terms}) == len(terms), "a glossary term is defined twice"
+
+
+def test_prose_parser_reads_the_prose_between_dropdowns():
+    """The text between two 4-backtick directives is prose, and code inside a directive is code."""
+    doc = ("````{solution} ex-a\n:class: dropdown\n\n```python\ngain = 1\n```\n````\n\n"
+           "Here the gain is used.\n\n````{solution} ex-b\n:class: dropdown\n\nNo term.\n````\n")
+    text = prose(doc)
+    assert "Here the gain is used." in text and "gain = 1" not in text
 
 
 def test_prose_parser_sees_uses_and_links():
