@@ -44,7 +44,7 @@ def test_every_exercise_template_hides_its_output_on_the_page(doc):
 def test_every_solution_comes_after_a_hint(doc):
     """A collapsed hint right before each solution: a nudge before the answer."""
     text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
-    hint = "```{admonition} Hint\n:class: dropdown, hint\n\n"
+    hint = "```{admonition} Hint\n:class: dropdown hint\n\n"
     blocks = re.split(r"(?m)^````\{solution\}", text)
     assert len(blocks) > 1, f"{doc} has no solution"
     unhinted = [i for i, before in enumerate(blocks[:-1], 1)

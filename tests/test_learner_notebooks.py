@@ -82,7 +82,7 @@ def test_boxes_exercises_and_solutions_become_plain_markdown():
 
 def test_folded_admonitions_stay_folded():
     """Hints and "Going deeper" boxes are dropdowns on the page, so collapsed in the notebook."""
-    text = ("```{admonition} Hint\n:class: dropdown, hint\n\nTry $n = 3$.\n```\n\n"
+    text = ("```{admonition} Hint\n:class: dropdown hint\n\nTry $n = 3$.\n```\n\n"
             "```{admonition} Going deeper: why\n:class: dropdown\n\nBecause.\n```\n\n"
             "```{admonition} Open\n:class: tip\n\nShown.\n```\n")
     out = ln.plain_markdown(text, {})
@@ -143,7 +143,7 @@ def test_every_chapter_converts_to_plain_markdown(doc):
     assert not left, f"{doc}: MyST left in the plain notebook: {left}"
     folded = len(FOLDED_BOX.findall(source))
     assert markdown.count("<details>") == source.count("{solution}") + folded
-    hints = source.count("```{admonition} Hint\n:class: dropdown, hint\n")
+    hints = source.count("```{admonition} Hint\n:class: dropdown hint\n")
     assert markdown.count("<summary>Hint (click to show)</summary>") == hints
     assert markdown.count("> **Exercise: ") == source.count("```{exercise}")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
