@@ -197,7 +197,7 @@ def _symmetric_hint(activation, mode, g, gains, slope):
                 f"E[z²] on, so gain 1.{extra}")
     if activation == "sigmoid" and _near(g, 4.0):
         return ("4 = 1/f'(0) would hold for a zero-mean activation in its linear regime, but the sigmoid's "
-                "mean 1/2 dominates E[σ(z)²] and gain 4 saturates it. Use gain 1 (and prefer tanh in hidden "
+                "mean 1/2 dominates E[sigmoid(z)²] and gain 4 saturates it. Use gain 1 (and prefer tanh in hidden "
                 "layers).")
     return None
 
