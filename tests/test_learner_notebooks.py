@@ -125,7 +125,9 @@ def test_every_chapter_converts_to_plain_markdown(doc):
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     left = [m for m in MYST_MARKERS if m in markdown]
     assert not left, f"{doc}: MyST left in the plain notebook: {left}"
-    assert markdown.count("<details>") == source.count("{solution}")
+    questions = source.count("```{initlab-question}")
+    assert markdown.count("<details>") == source.count("{solution}") + questions
+    assert markdown.count("> **Predict, then check**") == questions
     assert markdown.count("> **Exercise: ") == source.count("```{exercise}")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert code[0] == ln.colab_cell(*ln.repository_from_config(ROOT / "_config.yml")).source
