@@ -15,7 +15,7 @@ is valid, never an exception.
 
 >>> check("ch8-attention-logit-std", 8)
 ✔ right: q·k sums 64 independent products of variance 1, so its variance is 64 and its std √64 = 8. \
-That is why attention divides the logits by √d_k.
+That is why attention divides the logits by √dₖ.
 >>> check("ch8-attention-logit-std", "64")
 ✘ that is the variance: 64 independent products of variance 1 add up to 64. The std is its square root.
 """
@@ -233,18 +233,18 @@ def _ch8():
     std = math.sqrt(d_k)
     return Question(
         "ch8-attention-logit-std", 8, "number",
-        f"The d_k = {d_k} entries of a query q and a key k are independent, with mean 0 and variance 1. "
+        f"The dₖ = {d_k} entries of a query q and a key k are independent, with mean 0 and variance 1. "
         "What is the std of the attention logit q·k?",
         std,
         f"q·k sums {d_k} independent products of variance 1, so its variance is {d_k} and its std "
-        f"√{d_k} = {std:g}. That is why attention divides the logits by √d_k.",
+        f"√{d_k} = {std:g}. That is why attention divides the logits by √dₖ.",
         rtol=0.05,
         mistakes=(
             (float(d_k), f"that is the variance: {d_k} independent products of variance 1 add up to {d_k}. "
                          "The std is its square root."),
-            (1.0, "that is the std after dividing by √d_k, the scaling attention adds; q·k itself sums "
+            (1.0, "that is the std after dividing by √dₖ, the scaling attention adds; q·k itself sums "
                   f"{d_k} variances."),
-            (1 / std, "1/√d_k is the factor attention multiplies by; the unscaled logit is the larger one."),
+            (1 / std, "1/√dₖ is the factor attention multiplies by; the unscaled logit is the larger one."),
             (0.0, "the mean of q·k is 0, but its spread is not."),
         ),
         hint="variances of independent terms add: find Var(q·k), then its square root.")
