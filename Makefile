@@ -68,6 +68,7 @@ bench: $(DEV_READY)
 	env -u OPENBLAS_NUM_THREADS $(BIN)/python bench/bench_propagation.py
 	$(BIN)/python bench/bench_onednn.py
 	$(BIN)/python bench/bench_lab.py
+	$(BIN)/python bench/bench_playground.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

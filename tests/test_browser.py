@@ -251,6 +251,110 @@ def test_window_initlab_is_the_engine(server, browser):
 
 
 # ---------------------------------------------------------------------------------------------
+# The in-page playground (chapter 1)
+
+PLAYGROUND_DOC = "book/01-what-not-to-do"
+
+
+def _playground(page):
+    page.wait_for_function("() => document.querySelector('.initlab-playground.ilp-ready')", timeout=30000)
+    return page.locator(".initlab-playground").first
+
+
+def _playground_picture(page):
+    return page.evaluate("() => [...document.querySelectorAll('.initlab-playground canvas')].map(c => c.toDataURL())")
+
+
+def _step(root):
+    return int(root.get_attribute("data-step"))
+
+
+def _spread(page):
+    """Unit spread of hidden layer 1, read from the engine state the playground exposes."""
+    return page.evaluate("""() => { const t = document.querySelector('.initlab-playground').initlabPlayground.trainer;
+        const W = t.params[0].W, n = t.sizes[1]; let s = 0;
+        for (let k = 0; k < t.sizes[0]; k++)
+            for (let j = 0; j < n; j++) s = Math.max(s, Math.abs(W[k * n + j] - W[k * n]));
+        return s; }""")
+
+
+def _play_until(page, root, steps):
+    """Press play (Enter on the focused button), wait for ``steps`` steps, press pause (Space)."""
+    play = root.locator("button.ilp-play")
+    play.focus()
+    page.keyboard.press("Enter")
+    assert play.get_attribute("aria-pressed") == "true"
+    page.wait_for_function(f"() => +document.querySelector('.initlab-playground').dataset.step >= {steps}",
+                           timeout=30000)
+    page.keyboard.press("Space")
+    assert play.get_attribute("aria-pressed") == "false"
+    return _step(root)
+
+
+def check_playground(browser, url):
+    """Chapter 1's playground trains with the keyboard: play, pause and step change the picture and
+    the numbers; a constant preset keeps the hidden units identical, a fix separates them; the
+    settings round-trip through the URL hash; no console error, no request off localhost."""
+    page, blocked = _open(browser, f"{url}/{PLAYGROUND_DOC}.html")
+    try:
+        root = _playground(page)
+        assert root.locator(".initlab-playground-static").is_hidden()
+        status = root.locator(".ilp-status")
+        assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+        for control in root.locator("select, input").all():
+            assert control.evaluate("c => c.labels.length") == 1
+        assert _step(root) == 0
+        picture, numbers = _playground_picture(page), root.locator(".ilp-numbers").inner_text()
+
+        # Play, then pause, with the keyboard: the picture and the numbers move, then stop.
+        paused = _play_until(page, root, 30)
+        page.wait_for_timeout(300)
+        assert _step(root) == paused
+        assert f"Step {paused}:" in status.inner_text()
+        picture2 = _playground_picture(page)
+        assert all(a != b for a, b in zip(picture, picture2))       # all four panels changed
+        assert root.locator(".ilp-numbers").inner_text() != numbers
+        # Tab to "step", Enter: exactly one more step, announced.
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.className") == "ilp-step"
+        page.keyboard.press("Enter")
+        assert _step(root) == paused + 1 and f"Step {paused + 1}:" in status.inner_text()
+        assert _playground_picture(page)[1] != picture2[1]                # the loss curve grew
+
+        # A constant start: the units stay copies (one dot); the fix separates them.
+        root.locator("button.ilx-break", has_text="constant 0.5").focus()
+        page.keyboard.press("Enter")
+        assert _step(root) == 0 and root.locator("select[name=init]").input_value() == "ones"
+        _play_until(page, root, 200)
+        assert _spread(page) == 0 and root.get_attribute("data-distinct") == "1"
+        assert "4 units, 1 distinct" in status.inner_text()
+        hash_ = page.evaluate("() => location.hash")
+        assert hash_.startswith("#playground:") and "init=ones" in hash_ and "scale=0.5" in hash_
+        root.locator("button.ilx-fix", has_text="Glorot + tanh").click()
+        _play_until(page, root, 200)
+        assert _spread(page) > 0 and root.get_attribute("data-distinct") == "4"
+
+        # The hash reopens the settings, at phone width, without sideways scrolling.
+        other, blocked2 = _open(browser, f"{url}/{PLAYGROUND_DOC}.html{hash_}", width=390)
+        try:
+            root2 = _playground(other)
+            state = other.evaluate("() => document.querySelector('.initlab-playground').initlabPlayground.state")
+            assert state["init"] == "ones" and state["scale"] == 0.5
+            assert root2.locator("select[name=init]").input_value() == "ones"
+            assert root2.evaluate("e => e.scrollWidth - e.clientWidth") <= 1
+            assert not blocked2 and not other.errors, (blocked2, other.errors)
+        finally:
+            other.close()
+        assert not blocked and not page.errors, (blocked, page.errors)
+    finally:
+        page.close()
+
+
+def test_playground_plays_pauses_and_steps_with_the_keyboard(server, browser):
+    check_playground(browser, server)
+
+
+# ---------------------------------------------------------------------------------------------
 # Predict, then check
 
 def test_question_takes_a_typed_answer_and_gives_the_targeted_message(server, browser):

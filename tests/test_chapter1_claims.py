@@ -135,8 +135,8 @@ def test_exercise_solutions_pass_their_checks():
     assert checks.check_which_params_learn({"b2"}, "tanh").passed
     assert checks.check_which_params_learn({"W2", "b2"}, "sigmoid").passed
     assert checks.check_signal_after(lambda depth, n, sigma: (n**0.5 * sigma) ** depth).passed
-    assert checks.check_heuristic_width(lambda L: 3 / L**2).passed
+    assert checks.check_heuristic_width(lambda limit: 3 / limit**2).passed
     # the stubs the chapter ships give feedback instead of crashing
     assert not checks.check_which_params_learn(set(), "tanh").passed
     assert not checks.check_signal_after(lambda depth, n, sigma: None).passed
-    assert not checks.check_heuristic_width(lambda L: None).passed
+    assert not checks.check_heuristic_width(lambda limit: None).passed

@@ -64,6 +64,36 @@ def var_se(x):
 
 
 # ---------------------------------------------------------------------------------------------
+# The opening example: independent terms add their variances
+
+def test_three_inputs_add_their_variances():
+    """z = Σ x_i w_i for x = (1, −2, 0.5) and Var w = 0.1: Var z = 0.1·(1 + 4 + 0.25) = 3·0.1·E[x²]."""
+    x, var_w = np.array([1.0, -2.0, 0.5]), 0.1
+    assert var_w * np.sum(x**2) == pytest.approx(3 * var_w * np.mean(x**2), rel=1e-12)
+    w = np.random.default_rng(20).normal(0.0, math.sqrt(var_w), size=(200_000, 3))
+    z = w @ x
+    per_term = [var_se(w[:, i] * x[i]) for i in range(3)]
+    for (v, se, k), target in zip(per_term, var_w * x**2):
+        assert abs(v - target) <= crit(k) * se, f"term variance {v:.4g}, target {target:.4g}"
+    v, se, k = var_se(z)
+    assert abs(v - var_w * np.sum(x**2)) <= crit(k) * se
+
+
+def test_pixel_exercise_normalizing_by_the_variance_gives_four():
+    """Inputs U[0, 1] (E[x²] = 1/3, Var x = 1/12) with Var w = 12/n: Var z = 4, not 1; 3/n gives 1."""
+    n = 784
+    x = np.random.default_rng(21).uniform(0.0, 1.0, size=(2000, n))
+    for var_w, target in ((12 / n, 4.0), (3 / n, 1.0)):
+        per_unit = []
+        for seed in range(40):                    # i.i.d. units given x: E[z_j²] = Var w·Σ_i x_i², averaged
+            W = np.random.default_rng(seed).normal(0.0, math.sqrt(var_w), size=(n, 8))
+            per_unit.extend(np.mean((x @ W) ** 2, axis=0))
+        expected = var_w * np.mean(np.sum(x**2, axis=1))   # the exact conditional target for this x
+        assert_mean(per_unit, expected, what=f"Var w = {var_w * n:g}/n")
+        assert expected == pytest.approx(target, rel=0.01)   # and x's sample E[x²] is 1/3 to 1 %
+
+
+# ---------------------------------------------------------------------------------------------
 # One layer: Var z = n_in · Var w · E[x²], and not Var x
 
 @pytest.mark.parametrize("correlated", [False, True], ids=["independent inputs", "correlated inputs"])

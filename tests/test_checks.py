@@ -108,8 +108,13 @@ def test_chapter_1_checks():
     assert checks.check_signal_after(lambda d, n, s: math.exp(d * (0.5 * math.log(n) + math.log(s)))).passed
     assert "square root" in checks.check_signal_after(lambda d, n, s: (n * s * s) ** d).message
     assert "off by one" in checks.check_signal_after(lambda d, n, s: (math.sqrt(n) * s) ** (d - 1)).message
-    assert checks.check_heuristic_width(lambda L: 3 / L**2).passed
-    assert "L²/3" in checks.check_heuristic_width(lambda L: 1 / L**2).message
+    assert checks.check_heuristic_width(lambda limit: 3 / limit**2).passed
+    # "the number of inputs" is a whole number: 33 for limit = 0.3, rounded any way, is right too
+    for whole in (round, math.floor, math.ceil, int):
+        assert checks.check_heuristic_width(lambda limit, whole=whole: whole(3 / limit**2)).passed, whole
+    assert checks.check_heuristic_width(lambda limit: 33).passed is False   # right at 0.3 only
+    assert not checks.check_heuristic_width(lambda limit: round(3 / limit**2) + 1).passed
+    assert "limit²/3" in checks.check_heuristic_width(lambda limit: 1 / limit**2).message
 
 
 @pytest.mark.parametrize("activation, truth", [("tanh", {"b2"}), ("relu", {"b2"}), ("sigmoid", {"W2", "b2"})])
@@ -195,6 +200,21 @@ def test_check_leaky_gain():
     assert checks.check_leaky_gain(lambda a: initializers.gain("leaky_relu", a)).passed
     assert "square root" in checks.check_leaky_gain(lambda a: 2 / (1 + a * a)).message
     assert "1 + a²" in checks.check_leaky_gain(lambda a: math.sqrt(2 / (1 + a))).message
+
+
+def test_check_leaky_he_drift():
+    want = (1 + 0.2**2) ** (49 / 2)
+    for right in (want, round(want, 2), round(want, 1), np.float32(want)):
+        assert checks.check_leaky_he_drift(right, slope=0.2, depth=50).passed, right
+    assert checks.check_leaky_he_drift((1 + 0.01**2) ** 14.5, slope=0.01, depth=30).passed
+    assert "square root" in checks.check_leaky_he_drift(want**2, slope=0.2, depth=50).message
+    assert "49 layers apart" in checks.check_leaky_he_drift(1.04**25, slope=0.2, depth=50).message
+    assert "not 1 + a" in checks.check_leaky_he_drift(1.2**24.5, slope=0.2, depth=50).message
+    assert "only for a = 0" in checks.check_leaky_he_drift(1, slope=0.2, depth=50).message
+    assert not checks.check_leaky_he_drift(9.0, slope=0.2, depth=50).passed
+    assert "None" in checks.check_leaky_he_drift(None, slope=0.2, depth=50).message
+    with pytest.raises(ValueError, match="depth"):
+        checks.check_leaky_he_drift(1.0, slope=0.2, depth=1)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ calls = {
     "check_relu_moments": ((0.5, 0.34),), "check_linear_std_ratio": (f,),
     "check_linear_grad_ratio": (f,), "check_uniform_variance_factor": (f,),
     "check_selu_fixed_point": ((0.0, 1.0),), "check_selu_scale": (1.0,), "check_leaky_gain": (f,),
+    "check_leaky_he_drift": (2.6, 0.2, 50),
     "check_vanish_depth": (3, 100, 0.01), "check_layer_stds": ([0.1], [4, 3], "relu"),
     "check_keras_model": (lambda widths, activation: object(),),
     "check_keras_defaults": ("not a dict",),

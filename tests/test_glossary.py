@@ -17,10 +17,6 @@ from _book import ROOT, toc_files
 
 NOTATION = ROOT / "book" / "notation.md"
 CHAPTERS = [doc for doc in toc_files() if re.match(r"book/\d\d-", doc)]
-# Chapters whose terms are not all linked yet (issue 18 continues chapter by chapter). Strict:
-# once a chapter passes, the mark must go.
-NOT_YET = {"book/03-xavier-glorot", "book/04-he-kaiming", "book/05-lecun-selu", "book/06-keras",
-           "book/07-choosing", "book/08-modern"}
 
 ROLE = re.compile(r"\{(\w[\w:-]*)\}`([^`]*)`")
 
@@ -86,9 +82,7 @@ def test_prose_parser_sees_uses_and_links():
     assert prose("a {term}`the gain <Gain>` b") == "a \x00gain\x00 b"
 
 
-@pytest.mark.parametrize("doc", [
-    pytest.param(doc, marks=pytest.mark.xfail(strict=True, reason="terms not linked yet")) if doc in NOT_YET
-    else doc for doc in CHAPTERS])
+@pytest.mark.parametrize("doc", CHAPTERS)
 def test_chapter_links_each_term_before_using_it(doc):
     bad = first_use_before_link(doc, glossary_terms())
     assert not bad, f"{doc} uses glossary terms before linking them: {bad}"

@@ -33,7 +33,8 @@ TOKEN = uuid.uuid4().hex
 MARKERS = ("{glue", "{cite", "{mod", "{func", "{eval", ":class:", ":label:", ":nonumber:", "glued(",
            "Unknown Directive", "Unknown Role")
 SHOTS = ROOT / "_build" / "screenshots"
-EXPLORER_BOX = "initlab-explorer - Unknown Directive"
+#: The in-page widgets, unknown to jupyterlab-myst: each shows as an "Unknown Directive" box.
+WIDGET_BOXES = ("initlab-explorer - Unknown Directive", "initlab-playground - Unknown Directive")
 SCREENSHOT = {"book/01-what-not-to-do", "book/04-he-kaiming", "book/06-keras"}
 
 
@@ -119,10 +120,10 @@ def test_a_learner_runs_every_chapter_in_jupyterlab(lab, doc):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"lab-{Path(doc).name}.png"))
 
-    # Known limit: jupyterlab-myst does not know the book's in-page explorer directive, which stands
-    # in a Markdown cell of its own and shows as an "Unknown Directive" box. Only that cell is
-    # exempt; every other cell is checked.
-    checked = [t for t in report["markdown"] if not t.strip().startswith(EXPLORER_BOX)]
+    # Known limit: jupyterlab-myst does not know the book's in-page explorer and playground
+    # directives, each in a Markdown cell of its own and shown as an "Unknown Directive" box. Only
+    # those cells are exempt; every other cell is checked.
+    checked = [t for t in report["markdown"] if not t.strip().startswith(WIDGET_BOXES)]
     raw = sorted({m for text in checked for m in MARKERS if m in text})
     assert not raw, f"{doc}: raw MyST in the rendered Markdown: {raw} in " + str(
         [t[:300] for t in checked if any(m in t for m in raw)])
@@ -130,7 +131,8 @@ def test_a_learner_runs_every_chapter_in_jupyterlab(lab, doc):
               or (o["output_type"] == "stream" and o["name"] == "stderr")]
     assert not errors and report["stderr"] == 0, f"{doc}: stderr or errors: {str(errors)[:1000]}"
     source = original.decode("utf-8")
-    assert len(report["markdown"]) - len(checked) <= source.count("{initlab-explorer}")
+    assert len(report["markdown"]) - len(checked) <= source.count("{initlab-explorer}") + source.count(
+        "{initlab-playground}")
     assert len(report["details"]) >= source.count("{solution}"), f"{doc}: solutions not rendered"
     assert not any(report["details"]), f"{doc}: a solution is open"
     if "explore(" in source:

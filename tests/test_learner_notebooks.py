@@ -80,6 +80,18 @@ def test_boxes_exercises_and_solutions_become_plain_markdown():
     assert not any(marker in out for marker in MYST_MARKERS)
 
 
+def test_folded_admonitions_stay_folded():
+    """Hints and "Going deeper" boxes are dropdowns on the page, so collapsed in the notebook."""
+    text = ("```{admonition} Hint\n:class: dropdown, hint\n\nTry $n = 3$.\n```\n\n"
+            "```{admonition} Going deeper: why\n:class: dropdown\n\nBecause.\n```\n\n"
+            "```{admonition} Open\n:class: tip\n\nShown.\n```\n")
+    out = ln.plain_markdown(text, {})
+    assert "<details>\n<summary>Hint (click to show)</summary>\n\nTry $n = 3$.\n\n</details>" in out
+    assert "<details>\n<summary>Going deeper: why (click to show)</summary>\n\nBecause.\n\n</details>" in out
+    assert "> **Open**\n>\n> Shown." in out
+    assert out.count("<details>") == 2
+
+
 def test_an_unknown_directive_is_an_error_naming_it():
     with pytest.raises(ValueError, match=r"\{figure\}"):
         ln.plain_markdown("```{figure} a.png\n:alt: x\n```", {})
@@ -115,6 +127,10 @@ def test_the_colab_cell_only_acts_in_colab():
     assert "initlab @ git+https://github.com/o/r@main" in cell.source
 
 
+#: A box the page folds: an admonition whose options include ``:class: ... dropdown``.
+FOLDED_BOX = re.compile(r"(?m)^(?:`{3,}|:{3,})\{(?:admonition|note|tip|hint)\}.*\n"
+                        r"(?::[\w-]+:.*\n)*?:class:.*\bdropdown\b")
+
 # --- every chapter -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("doc", CHAPTERS)
@@ -125,9 +141,12 @@ def test_every_chapter_converts_to_plain_markdown(doc):
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     left = [m for m in MYST_MARKERS if m in markdown]
     assert not left, f"{doc}: MyST left in the plain notebook: {left}"
+    folded = len(FOLDED_BOX.findall(source))
     questions = source.count("```{initlab-question}")
-    assert markdown.count("<details>") == source.count("{solution}") + questions
+    assert markdown.count("<details>") == source.count("{solution}") + folded + questions
     assert markdown.count("> **Predict, then check**") == questions
+    hints = source.count("```{admonition} Hint\n:class: dropdown, hint\n")
+    assert markdown.count("<summary>Hint (click to show)</summary>") == hints
     assert markdown.count("> **Exercise: ") == source.count("```{exercise}")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     assert code[0] == ln.colab_cell(*ln.repository_from_config(ROOT / "_config.yml")).source

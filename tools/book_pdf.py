@@ -28,8 +28,10 @@ EXPAND = """() => {
   document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
   document.querySelectorAll('.toggle-button').forEach(b => b.remove());
   const style = document.createElement('style');
-  style.textContent = '#MathJax_Message, .initlab-explorer-note, .headerlink { display: none !important; }'
-    + ' .cell_output img, .initlab-explorer-static img { max-width: 100% !important; break-inside: avoid; }'
+  style.textContent = '#MathJax_Message, .initlab-explorer-note, .initlab-playground-note, .headerlink'
+    + ' { display: none !important; }'
+    + ' .cell_output img, .initlab-explorer-static img, .initlab-playground-static img'
+    + ' { max-width: 100% !important; break-inside: avoid; }'
     + ' .cell_input, .admonition, figure, table { break-inside: avoid; }'
     + ' pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }'
     + ' .pst-scrollable-table-container, .table-wrapper { overflow: visible !important; }'

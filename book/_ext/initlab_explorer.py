@@ -50,12 +50,13 @@ class explorer_node(nodes.General, nodes.Element):
     """The explorer's root; its children are the caption."""
 
 
-def _number(key, text, kind):
+def _number(key, text, kind, limits=widgets.LIMITS):
+    """``text`` as an int or float within ``limits[key]`` (default: from 0 up)."""
     try:
         value = kind(text)
     except ValueError:
         raise ValueError(f"{key} must be a{'n integer' if kind is int else ' number'}, got {text!r}") from None
-    lo, hi = widgets.LIMITS.get(key, (0, float("inf")))
+    lo, hi = limits.get(key, (0, float("inf")))
     if key == "batch" and value not in BATCHES:
         raise ValueError(f"batch must be one of {', '.join(map(str, BATCHES))}, got {value}")
     if not lo <= value <= hi:
@@ -81,8 +82,9 @@ def _setting(key, text):
     raise ValueError(f"unknown setting {key!r}; valid: activation, init, depth, width, scale, batch, seed")
 
 
-def parse_presets(text, kind):
-    """``"label: key=value key=value; label: ..."`` -> [{"label", "kind", "set"}]."""
+def parse_presets(text, kind, setting=_setting):
+    """``"label: key=value key=value; label: ..."`` -> [{"label", "kind", "set"}], each value
+    checked by ``setting(key, value)`` (the explorer's settings unless another widget's)."""
     presets = []
     for entry in filter(None, (e.strip() for e in text.split(";"))):
         label, sep, body = entry.partition(":")
@@ -93,7 +95,7 @@ def parse_presets(text, kind):
             key, eq, value = pair.partition("=")
             if not eq:
                 raise ValueError(f"in the {kind} preset {label.strip()!r}, expected key=value, got {pair!r}")
-            settings[key] = _setting(key, value)
+            settings[key] = setting(key, value)
         presets.append({"label": label.strip(), "kind": kind, "set": settings})
     return presets
 

@@ -7,9 +7,11 @@ converts a chapter into a notebook whose Markdown is plain:
 
 * inline numbers, ``{eval}`glued("name:spec")` ``, become the text the build computed;
 * ``{cite:p}`` becomes "(Author, year)"; ``{func}`` and ``{mod}`` become code;
-* admonitions and exercises become quoted boxes with a bold title; solutions become
-  ``<details>`` blocks, collapsed until asked for;
-* the in-page explorer (a directive the book draws in the browser) becomes a one-line note;
+* admonitions and exercises become quoted boxes with a bold title; solutions, and admonitions
+  the book folds (``:class: dropdown``: hints, "Going deeper" boxes), become ``<details>``
+  blocks, collapsed until asked for;
+* the in-page explorer and playground (directives the book draws in the browser) become
+  one-line notes;
 * a predict-then-check question becomes its prompt in a quoted box, its answer in ``<details>``;
 * a first cell installs the course package, and turns on Colab's widget manager, only in Colab.
 
@@ -153,22 +155,37 @@ def _quote(title: str, body: str) -> str:
     return "\n".join(("> " + line).rstrip() for line in lines)
 
 
+def _details(summary: str, body: str) -> str:
+    return f"<details>\n<summary>{summary} (click to show)</summary>\n\n{body}\n\n</details>"
+
+
+def _folded(options: dict) -> bool:
+    """Whether a directive's options fold it on the book's page (``:class: dropdown``, with or
+    without other classes, separated by spaces or commas)."""
+    return "dropdown" in options.get("class", "").replace(",", " ").split()
+
+
 def _render(d: dict, exercises: dict[str, str], references: list[str]) -> str:
     """One directive as plain Markdown (its body already converted)."""
     name, arg, body = d["name"], d["arg"], d["body"]
     if name == "bibliography":
         return "\n".join(f"- {line}" for line in references)
+    if name in BOXES and "dropdown" in re.split(r"[\s,]+", d["options"].get("class", "")):
+        return _details(arg or name.capitalize(), body)
     if name in BOXES:
-        return _quote(arg or name.capitalize(), body)
+        title = arg or name.capitalize()
+        return _details(title, body) if _folded(d["options"]) else _quote(title, body)
     if name == "exercise":
         return _quote(f"Exercise: {arg}" if arg else "Exercise", body)
     if name == "solution":
         title = exercises.get(arg, "")
-        summary = f"Solution: {title}" if title else "Solution"
-        return f"<details>\n<summary>{summary} (click to show)</summary>\n\n{body}\n\n</details>"
+        return _details(f"Solution: {title}" if title else "Solution", body)
     if name == "initlab-explorer":
         return ("*On the book's page, an explorer here computes in the browser; the code cell below "
                 "opens the same explorer in this notebook.*")
+    if name == "initlab-playground":
+        return ("*On the book's page, a playground here trains this chapter's tiny network in the browser; "
+                "in this notebook, `tinynet.train` runs the same experiments.*")
     if name == "initlab-question":
         return plain_question(arg)
     raise ValueError(f"no plain-Markdown form for the {{{name}}} directive: add one to "

@@ -47,7 +47,7 @@ LIMITS = {"depth": (1, 100), "width": (4, 1024), "scale": (0.01, 100.0)}
 BREAK_IT = {
     "zero": dict(init="zeros", scale=1.0),
     "constant": dict(init="ones", scale=1.0),
-    "small": dict(init="random_normal", scale=0.2),    # N(0, 0.01²): "0.01 * randn"
+    "small": dict(init="random_normal", scale=0.2),    # Keras' std 0.05 × 0.2 = N(0, 0.01²): "0.01 * randn"
     "large": dict(init="random_normal", scale=20.0),   # N(0, 1): "randn"
 }
 

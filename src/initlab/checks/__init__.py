@@ -43,6 +43,7 @@ from .modern import check_attention_logit_std, check_chrono_bias, check_diagnosi
 from .samplers import SCHEMES, SHAPES, check_fans, check_sampler, check_std
 from .schemes import (
                            check_leaky_gain,
+                           check_leaky_he_drift,
                            check_selu_fixed_point,
                            check_selu_scale,
                            check_uniform_variance_factor,
@@ -59,6 +60,7 @@ __all__ = [
     "check_relu_moments", "check_linear_std_ratio", "check_linear_grad_ratio",
     # chapters 3-5
     "check_std", "check_sampler", "check_fans", "check_uniform_variance_factor", "check_leaky_gain",
+    "check_leaky_he_drift",
     "check_selu_fixed_point", "check_selu_scale", "selu_scale_tolerance",
     # chapter 6 and the coursework
     "RECOMMENDED", "check_vanish_depth", "check_layer_stds", "check_keras_model", "DEFAULT_KEYS",

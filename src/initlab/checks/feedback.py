@@ -133,8 +133,11 @@ def close(a, b, rtol=1e-6) -> bool:
     return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-12)
 
 
-def compare(student, cases, expected, mistakes, what, rtol=1e-6):
+def compare(student, cases, expected, mistakes, what, rtol=1e-6, also=()):
     """Compare ``student(*case)`` with ``expected(*case)`` on every case; name a known mistake.
+
+    ``also`` lists functions whose values are right as well (another correct reading of the
+    question, such as a count rounded to a whole number).
 
     Examples
     --------
@@ -143,6 +146,8 @@ def compare(student, cases, expected, mistakes, what, rtol=1e-6):
     ✔ correct on all 2 test inputs.
     >>> compare(lambda n: 1 / n, [(10,)], he_var, [(lambda n: 1 / n, "that is LeCun's.")], "He variance")
     ✘ for 10 you returned 0.1, the He variance is 0.2 (0.5× the right value): that is LeCun's.
+    >>> compare(lambda n: 3, [(10,)], lambda n: n / 3, [], "width", also=[lambda n: n // 3])
+    ✔ correct on all 1 test inputs.
     """
     for case in cases:
         got, bad = call_student(student, *case)
@@ -152,7 +157,7 @@ def compare(student, cases, expected, mistakes, what, rtol=1e-6):
         if bad is not None:
             return bad
         want = expected(*case)
-        if close(got, want, rtol):
+        if close(got, want, rtol) or any(close(got, right(*case), rtol) for right in also):
             continue
         ratio = f" ({got / want:.3g}× the right value)" if want else ""
         start = f"for {args_text(case)} you returned {got:.6g}, the {what} is {want:.6g}{ratio}"

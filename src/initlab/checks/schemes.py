@@ -16,8 +16,8 @@ from .. import initializers
 from ..propagation import SELU_ALPHA, SELU_LAMBDA, predict_variance
 from .feedback import Feedback, Z, compare, fail, number, ok
 
-__all__ = ["check_uniform_variance_factor", "check_leaky_gain", "check_selu_fixed_point", "check_selu_scale",
-           "selu_scale_tolerance"]
+__all__ = ["check_uniform_variance_factor", "check_leaky_gain", "check_leaky_he_drift", "check_selu_fixed_point",
+           "check_selu_scale", "selu_scale_tolerance"]
 
 
 def check_uniform_variance_factor(student) -> Feedback:
@@ -65,6 +65,46 @@ def check_leaky_gain(student) -> Feedback:
         (lambda a: math.sqrt(2), "that is the ReLU gain; the slope a gives back part of the negative half."),
         (lambda a: math.sqrt(1 + a * a), "E[f(z)²] = ½(1 + a²)E[z²], so g² = 2/(1 + a²): you inverted it."),
     ], "gain", rtol=1e-6)
+
+
+def check_leaky_he_drift(answer, slope, depth, rtol=0.01) -> Feedback:
+    """Check ``answer``: the predicted ratio std(z_depth)/std(z_1) of a wide leaky-ReLU network
+    with negative slope ``slope`` initialized with plain He (gain √2, made for ReLU).
+
+    Each layer multiplies E[z²] by g²·½(1 + a²) = 1 + a², so the std by √(1 + a²), over the
+    depth − 1 layers between layer 1 and the last: (1 + a²)^((depth − 1)/2). A prediction rounded
+    to three significant digits passes (``rtol`` 1 %).
+
+    Examples
+    --------
+    >>> check_leaky_he_drift(1.0, slope=0.2, depth=50)  # doctest: +NORMALIZE_WHITESPACE
+    ✘ you predicted 1, the std ratio is 2.61: He's gain √2 is right only for a = 0; with slope a
+    each layer keeps ½(1 + a²) of E[z²], not ½, so E[z²] grows by 1 + a² = 1.04 per layer.
+    """
+    if not (slope >= 0 and depth >= 2):
+        raise ValueError(f"slope must be >= 0 and depth >= 2, got slope={slope!r}, depth={depth!r}")
+    got, bad = number(answer, "your prediction")
+    if bad is not None:
+        return bad
+    per_layer = 1 + slope * slope
+    want = per_layer ** ((depth - 1) / 2)
+    start = f"you predicted {got:.3g}, the std ratio is {want:.3g}"
+    if math.isclose(got, want, rel_tol=rtol):
+        return ok(f"right: {start.split(', ')[1]} = (1 + a²)^(({depth} − 1)/2): He's gain gives "
+                  f"E[z²] a factor 1 + a² = {per_layer:.4g} per layer, and small factors compound.")
+    mistakes = [
+        (per_layer ** (depth - 1), "that is the ratio of E[z²]; the std is its square root."),
+        (per_layer ** (depth / 2), f"layer 1 to layer {depth} is {depth - 1} layers apart, not {depth}."),
+        ((1 + slope) ** ((depth - 1) / 2), "the negative half keeps a²·½E[z²] (the slope squared), so the "
+         "factor is 1 + a², not 1 + a."),
+        (1.0, f"He's gain √2 is right only for a = 0; with slope a each layer keeps ½(1 + a²) of E[z²], not "
+         f"½, so E[z²] grows by 1 + a² = {per_layer:.4g} per layer."),
+    ]
+    for wrong, hint in mistakes:
+        if math.isclose(got, wrong, rel_tol=rtol):
+            return fail(f"{start}: {hint}")
+    return fail(f"{start}: work out the factor one layer applies to E[z²] with gain √2, then compound it "
+                f"over the {depth - 1} layers.")
 
 
 def _selu_exact_moments():

@@ -2,7 +2,7 @@
 heuristic limit suits, and which parameters learn from an all-zero start.
 
 >>> check_heuristic_width(lambda limit: 3 / limit**2)
-✔ correct on all 5 test inputs.
+✔ correct on all 6 test inputs.
 """
 
 from __future__ import annotations
@@ -41,20 +41,25 @@ def check_signal_after(student) -> Feedback:
 
 
 def check_heuristic_width(student) -> Feedback:
-    """Check ``student(limit)``: the width n at which U[−L, L] weights keep n·Var w = 1, n = 3/L².
+    """Check ``student(limit)``: the width n at which U[−limit, limit] weights keep n·Var w = 1, n = 3/limit².
+
+    A number of inputs is a whole number, so 3/limit² rounded down or up passes too (33 for limit = 0.3).
 
     Examples
     --------
     >>> check_heuristic_width(lambda limit: 1 / limit ** 2)  # doctest: +NORMALIZE_WHITESPACE
     ✘ for 0.3 you returned 11.1111, the width is 33.3333 (0.333× the right value):
-    the variance of U[−L, L] is L²/3, not L².
+    the variance of U[−limit, limit] is limit²/3, not limit².
     """
-    cases = [(L,) for L in (0.3, 1.0, 0.05, 0.1, 0.5)]
-    return compare(student, cases, lambda L: 3 / L**2, [
-        (lambda L: 1 / L**2, "the variance of U[−L, L] is L²/3, not L²."),
-        (lambda L: math.sqrt(3) / L, "solve n·L²/3 = 1 for n: n = 3/L² (no square root)."),
-        (lambda L: 1 / (3 * L**2), "the variance of U[−L, L] is L²/3, so n = 3/L²; you divided by 3 instead."),
-    ], "width", rtol=1e-4)
+    cases = [(limit,) for limit in (0.3, 1.0, 0.05, 0.1, 0.5, 0.4)]
+    # a whole number either side of 3/limit², also when float rounding puts 3/0.1² at 299.99999999999994
+    whole = [lambda limit, f=f, e=e: f(3 / limit**2 + e) for f in (math.floor, math.ceil) for e in (-1e-9, 0, 1e-9)]
+    return compare(student, cases, lambda limit: 3 / limit**2, [
+        (lambda limit: 1 / limit**2, "the variance of U[−limit, limit] is limit²/3, not limit²."),
+        (lambda limit: math.sqrt(3) / limit, "solve n·limit²/3 = 1 for n: n = 3/limit² (no square root)."),
+        (lambda limit: 1 / (3 * limit**2),
+         "the variance of U[−limit, limit] is limit²/3, so n = 3/limit²; you divided by 3 instead."),
+    ], "width", rtol=1e-4, also=whole)
 
 
 def check_which_params_learn(answer, activation) -> Feedback:

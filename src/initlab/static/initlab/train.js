@@ -17,7 +17,7 @@
  * >>> run.loss.length   // 11: before each step and after the last
  */
 
-import { activate, activationName, derivative } from "./activations.js";
+import { activate, activationName, BOUNDED, derivative } from "./activations.js";
 import { checkInt, checkKeys, checkPositive, describe } from "./errors.js";
 import { fillWeights, initializerName } from "./initializers.js";
 import { Rng } from "./rng.js";
@@ -129,7 +129,11 @@ function backward(delta, W, z, m, a, n, df) {
 /** f and f' of a canonical activation as one-argument functions (the same formulas, hoisted). */
 function functions(name) {
   const f = { tanh: Math.tanh, relu: (v) => (v > 0 ? v : 0), linear: (v) => v }[name] ?? ((v) => activate(name, v));
-  const df = { relu: (v) => (v > 0 ? 1 : 0), linear: () => 1 }[name] ?? ((v) => derivative(name, v));
+  let df = { relu: (v) => (v > 0 ? 1 : 0), linear: () => 1 }[name] ?? ((v) => derivative(name, v));
+  if (BOUNDED[name]) {            // k·sech²(c·z), as derivative() computes it, without its look-ups
+    const [c, k] = BOUNDED[name];
+    df = (v) => { const e = Math.exp(-2 * Math.abs(c * v)); return k * (4 * e / ((1 + e) * (1 + e))); };
+  }
   return [f, df];
 }
 
