@@ -142,7 +142,9 @@ def test_every_chapter_converts_to_plain_markdown(doc):
     left = [m for m in MYST_MARKERS if m in markdown]
     assert not left, f"{doc}: MyST left in the plain notebook: {left}"
     folded = len(FOLDED_BOX.findall(source))
-    assert markdown.count("<details>") == source.count("{solution}") + folded
+    questions = source.count("```{initlab-question}")
+    assert markdown.count("<details>") == source.count("{solution}") + folded + questions
+    assert markdown.count("> **Predict, then check**") == questions
     hints = source.count("```{admonition} Hint\n:class: dropdown hint\n")
     assert markdown.count("<summary>Hint (click to show)</summary>") == hints
     assert markdown.count("> **Exercise: ") == source.count("```{exercise}")

@@ -134,6 +134,16 @@ def test_ch2_answer_is_the_chapters_product():
     assert QUESTIONS["ch2-variance-after-30"].answer == 0.9**30
 
 
+def test_ch2_relu_answer_is_the_chapters_monte_carlo():
+    assert "g = np.random.default_rng(3).standard_normal(1_000_000)" in _source(2)
+    g = np.random.default_rng(3).standard_normal(1_000_000)       # the chapter's cell
+    f = propagation.activate("relu", g)
+    q = QUESTIONS["ch2-relu-second-moment"]
+    assert abs(np.mean(f**2) / q.answer - 1) < q.rtol / 10
+    variance = next(v for v, m in q.mistakes if m.startswith("that is the variance"))
+    assert abs(f.var() / variance - 1) < q.rtol / 10
+
+
 def test_ch3_answer_is_the_chapters_monte_carlo():
     assert "W = glorot((784, 256), seed=rng" in _source(3)
     rng = np.random.default_rng(0)                                # the chapter's cell

@@ -15,7 +15,7 @@ is valid, never an exception.
 
 >>> check("ch8-attention-logit-std", 8)
 ✔ right: q·k sums 64 independent products of variance 1, so its variance is 64 and its std √64 = 8. \
-That is why attention divides the logits by √d_k.
+That is why attention divides the logits by √dₖ.
 >>> check("ch8-attention-logit-std", "64")
 ✘ that is the variance: 64 independent products of variance 1 add up to 64. The std is its square root.
 """
@@ -28,7 +28,7 @@ import re
 
 import numpy as np
 
-from . import initializers
+from . import initializers, propagation
 from .checks.feedback import Feedback, fail, ok
 
 __all__ = ["Question", "QUESTIONS", "check", "spec", "judge", "parse_number", "EXAMPLES"]
@@ -104,6 +104,28 @@ def _ch2():
                                          "for the variance."),
         ),
         hint=f"every layer keeps {factor} of what reaches it: multiply {depth} such factors.")
+
+
+def _ch2_relu():
+    relu = propagation.predict_variance(depth=1, width=100, activation="relu", init="lecun_normal")
+    second, mean = float(relu.act_sq[0]), float(relu.act_mean[0])     # z ~ N(0, 1): ½ and 1/√(2π)
+    variance = second - mean**2
+    return Question(
+        "ch2-relu-second-moment", 2, "number",
+        "For z ~ N(0, 1), what is E[ReLU(z)²], the second moment that the next layer receives?",
+        second,
+        f"ReLU keeps the positive half of z with its full square and zeroes the other half, so "
+        f"E[ReLU(z)²] = ½·E[z²] = {second:.2g}. The variance is smaller, {variance:.2f}, because the mean "
+        f"{mean:.2f} is not 0.",
+        rtol=0.03,
+        mistakes=(
+            (variance, "that is the variance, E[ReLU(z)²] − E[ReLU(z)]²; the next layer sums second moments, "
+                       "mean included."),
+            (mean, "that is the mean, E[ReLU(z)] = 1/√(2π); square the values before averaging."),
+            (1.0, "ReLU zeroes the negative half of z, so it cannot keep all of E[z²]."),
+            (second**2, "each kept value keeps its full square: half the values, ½·E[z²], not (½)²."),
+        ),
+        hint="half the values are zeroed, the other half keep z²: average z² over both halves.")
 
 
 def _ch3():
@@ -233,25 +255,26 @@ def _ch8():
     std = math.sqrt(d_k)
     return Question(
         "ch8-attention-logit-std", 8, "number",
-        f"The d_k = {d_k} entries of a query q and a key k are independent, with mean 0 and variance 1. "
+        f"The dₖ = {d_k} entries of a query q and a key k are independent, with mean 0 and variance 1. "
         "What is the std of the attention logit q·k?",
         std,
         f"q·k sums {d_k} independent products of variance 1, so its variance is {d_k} and its std "
-        f"√{d_k} = {std:g}. That is why attention divides the logits by √d_k.",
+        f"√{d_k} = {std:g}. That is why attention divides the logits by √dₖ.",
         rtol=0.05,
         mistakes=(
             (float(d_k), f"that is the variance: {d_k} independent products of variance 1 add up to {d_k}. "
                          "The std is its square root."),
-            (1.0, "that is the std after dividing by √d_k, the scaling attention adds; q·k itself sums "
+            (1.0, "that is the std after dividing by √dₖ, the scaling attention adds; q·k itself sums "
                   f"{d_k} variances."),
-            (1 / std, "1/√d_k is the factor attention multiplies by; the unscaled logit is the larger one."),
+            (1 / std, "1/√dₖ is the factor attention multiplies by; the unscaled logit is the larger one."),
             (0.0, "the mean of q·k is 0, but its spread is not."),
         ),
         hint="variances of independent terms add: find Var(q·k), then its square root.")
 
 
 #: Every question, by id, in the order of the chapters.
-QUESTIONS: dict[str, Question] = {q.id: q for q in (f() for f in (_ch1, _ch2, _ch3, _ch4, _ch5, _ch6, _ch7, _ch8))}
+QUESTIONS: dict[str, Question] = {q.id: q for q in (f() for f in (_ch1, _ch2, _ch2_relu, _ch3, _ch4, _ch5, _ch6,
+                                                                  _ch7, _ch8))}
 
 
 def _question(id) -> Question:
@@ -269,7 +292,7 @@ def spec(id) -> dict:
     Traceback (most recent call last):
     ...
     ValueError: unknown question 'ch9'; valid: ch1-vanishing-std, ch2-variance-after-30, \
-ch3-glorot-forward-factor, ch4-glorot-relu-factor, ch5-selu-initializer, ch6-pytorch-over-he, \
+ch2-relu-second-moment, ch3-glorot-forward-factor, ch4-glorot-relu-factor, ch5-selu-initializer, ch6-pytorch-over-he, \
 ch7-residual-std-50, ch8-attention-logit-std
     """
     q = _question(id)
