@@ -8,7 +8,8 @@ and waits until the kernel is idle and every inline number is filled in. Then, f
   ``:nonumber:``) and no unevaluated ``glued(...)`` in any rendered Markdown cell;
 * no stderr box and no error in any output;
 * every solution is collapsed (a closed ``<details>``), one per ``{solution}`` in the source;
-* the live explorer answers a click on "new random draw" with a new picture;
+* the live explorer (computing in the browser) answers a click on "new random draw" with a new
+  picture;
 * saving the run chapter leaves its file byte-identical (jupytext's pinned header).
 
 The test's own user settings render every cell (``windowingMode: none``) so that off-screen cells
@@ -92,15 +93,18 @@ def lab(tmp_path_factory):
 
 
 def click_explorer(page, timeout_ms: int = 60_000) -> float:
-    """Click the first live explorer's "new random draw"; seconds until its picture changed."""
-    button = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) button:has-text('new random draw')").first
-    image = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) img.widget-image").first
+    """Click the first live explorer's "new random draw"; seconds until it drew a new picture. The
+    explorer computes in the browser (``explore()``, an anywidget): no kernel is involved."""
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden) .ilx-notebook"
+    button = page.locator(f"{panel} .ilx-resample").first
     button.scroll_into_view_if_needed()
-    before = image.get_attribute("src")
+    page.wait_for_function("el => el.initlabExplorer && el.initlabExplorer.timings.length > 0",
+                           arg=page.locator(panel).first.element_handle(), timeout=timeout_ms)
+    frames = page.locator(panel).first.evaluate("el => el.initlabExplorer.timings.length")
     start = time.perf_counter()
     button.click()
-    page.wait_for_function("([img, src]) => img.getAttribute('src') !== src",
-                           arg=[image.element_handle(), before], timeout=timeout_ms)
+    page.wait_for_function("([el, n]) => el.initlabExplorer.timings.length > n",
+                           arg=[page.locator(panel).first.element_handle(), frames], timeout=timeout_ms)
     return time.perf_counter() - start
 
 

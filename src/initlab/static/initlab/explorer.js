@@ -75,13 +75,14 @@ export function compute(simulator, s) {
   return { sim, theory, verdict: verdict(sim), compute: performance.now() - t0 };
 }
 
-/** Computes states off the main thread when it can; ``run(state)`` resolves to compute()'s result. */
+/** Computes states off the main thread when it can; ``run(state)`` resolves to compute()'s result.
+ * ``workerUrl``: where worker.js is (default: beside this module). */
 class Runner {
-  constructor() {
+  constructor(workerUrl) {
     this.queue = new Map();
     this.next = 0;
     try {
-      this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+      this.worker = new Worker(workerUrl || new URL("./worker.js", import.meta.url), { type: "module" });
       this.worker.onmessage = (e) => this.settle(e.data);
       this.worker.onerror = () => this.fallBack();
     } catch (e) {
@@ -256,28 +257,33 @@ const html = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&
 const scaleLabel = (v) => "× " + pyFormat(v, ".3g");
 
 export class Explorer {
-  /** @param {HTMLElement} root an element with class initlab-explorer and a data-config */
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root an element with class initlab-explorer and a data-config
+   * @param {{workerUrl?: string|URL, hash?: boolean}} options where worker.js is (default: beside
+   *   this module); ``hash: false`` keeps the state out of the URL (in a notebook, whose URL is not ours)
+   */
+  constructor(root, { workerUrl = null, hash = true } = {}) {
     this.root = root;
+    this.useHash = hash;
     this.id = root.id || "explorer";
     const config = JSON.parse(root.dataset.config || "{}");
     this.presets = config.presets || [];
     this.start = checkState(config.state || {});
     this.timings = [];
-    this.runner = new Runner();
+    this.runner = new Runner(workerUrl);
     this.build();
     const fromHash = this.hashState();
     this.state = fromHash || this.start;
     this.showControls();
     this.ready = this.update({ scroll: Boolean(fromHash) });
-    window.addEventListener("hashchange", () => { const s = this.hashState(); if (s) this.set(s, { hash: false }); });
+    if (hash) window.addEventListener("hashchange", () => { const s = this.hashState(); if (s) this.set(s, { hash: false }); });
     new MutationObserver(() => this.redraw()).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     if (window.ResizeObserver) new ResizeObserver(() => this.redraw()).observe(this.panels);
   }
 
   hashState() {
     const prefix = `#${this.id}:`;
-    if (!location.hash.startsWith(prefix)) return null;
+    if (!this.useHash || !location.hash.startsWith(prefix)) return null;
     try { return decodeState(location.hash.slice(prefix.length)); } catch (e) { return null; }
   }
 
@@ -352,7 +358,7 @@ export class Explorer {
   set(changes, { hash = true } = {}) {
     this.state = checkState({ ...this.state, ...changes });
     this.showControls();
-    if (hash) history.replaceState(null, "", `#${this.id}:${encodeState(this.state)}`);
+    if (hash && this.useHash) history.replaceState(null, "", `#${this.id}:${encodeState(this.state)}`);
     return this.update();
   }
 
