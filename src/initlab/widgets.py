@@ -122,9 +122,9 @@ class _Panel:
     def __init__(self, dpi, left):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        self.fig = Figure(figsize=(10 / 3, 3.0), dpi=dpi)
+        self.fig = Figure(figsize=(10 / 3, 3.3), dpi=dpi)
         self.agg = FigureCanvasAgg(self.fig)
-        self.fig.subplots_adjust(left=left, right=0.97, bottom=0.16, top=0.84)
+        self.fig.subplots_adjust(left=left, right=0.97, bottom=0.15, top=0.79)
         self.ax = self.fig.add_subplot()
         self.dynamic, self.layout, self._background = [], None, None
 
@@ -165,6 +165,7 @@ class _Canvas:
     """
 
     BINS = 41
+    LEGEND_PT = 9.5   # at 80 dpi, about the size of the notebook's own text at 100 % zoom
     HEAT_RANGE = 3.0  # unbounded activations: the heat strip spans ±3 std of layer 1's
 
     def __init__(self, dpi=80):
@@ -173,7 +174,7 @@ class _Canvas:
         heat, std, frac = self.axes = tuple(p.ax for p in self.panels)
         self.image = heat.imshow(np.zeros((self.BINS, 1)), aspect="auto", origin="lower",
                                  cmap="magma", vmin=-3, vmax=0, interpolation="nearest")
-        heat.set_title("activations per layer (histogram)", fontsize=9)
+        heat.set_title("activations per layer\n(histogram; brighter = more units)", fontsize=self.LEGEND_PT)
         heat.set_xlabel("layer")
         std.set_yscale("log")
         std.yaxis.set_major_locator(LogLocator(numticks=6))
@@ -184,16 +185,16 @@ class _Canvas:
         self.theory, = std.plot([], [], "k:", lw=1.5, label="theory")
         self.theory_bwd, = std.plot([], [], "k:", lw=1.5)
         # Legends sit above the axes, where no data line can cross them.
-        std.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
-                   frameon=False, handlelength=1.6, columnspacing=0.8)
+        std.legend(fontsize=self.LEGEND_PT, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
+                   frameon=False, handlelength=1.6, borderaxespad=0.2, labelspacing=0.2)
         std.set_ylabel("std (log scale)")
         std.set_xlabel("layer")
         self.note = std.text(0.97, 0.95, "", ha="right", va="top", color=plots.RED, fontsize=9,
                              transform=std.transAxes)
         self.sat, = frac.plot([], [], color=plots.PURPLE, label="saturated (bounded act.)")
         self.dead, = frac.plot([], [], color=plots.GREY, label="dead ReLUs")
-        frac.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
-                    frameon=False, handlelength=1.6, columnspacing=0.8)
+        frac.legend(fontsize=self.LEGEND_PT, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
+                    frameon=False, handlelength=1.6, borderaxespad=0.2, labelspacing=0.2)
         frac.set_ylabel("fraction of units")
         frac.set_xlabel("layer")
         self.marks = [ax.axvline(0, color=plots.RED, lw=2, visible=False) for ax in (std, frac)]
