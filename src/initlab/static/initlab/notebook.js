@@ -46,7 +46,13 @@ async function render({ model, el }) {
   el.appendChild(root);
   const explorer = new module.Explorer(root, { workerUrl, hash: false });
   root.initlabExplorer = explorer;
-  return () => { if (explorer.runner.worker) explorer.runner.worker.terminate(); };
+  // JupyterLab marks its theme on <body>; the canvases take their colours from it when redrawn.
+  const theme = new MutationObserver(() => explorer.redraw());
+  theme.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+  return () => {
+    theme.disconnect();
+    if (explorer.runner.worker) explorer.runner.worker.terminate();
+  };
 }
 
 export default { render };
