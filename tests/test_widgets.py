@@ -177,7 +177,7 @@ def test_the_notebook_explorer_gets_every_module_it_imports():
     sent = explorer.widget.modules
     assert {"explorer.js", "worker.js", "simulate.js", "kernels.js"} <= set(sent) and "initlab.js" not in sent
     for name, text in sent.items():
-        for target in re.findall(r"""from\s*["']\./([\w.-]+\.js)["']""", text):
+        for target in re.findall(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""", text):
             assert target in sent, f"{name} imports {target}, which is not sent"
 
 

@@ -15,7 +15,12 @@ A slider move must feel instant. The explorer keeps the sampled network while on
 the activation changes, and redraws only the data over a cached picture of each panel's axes
 (``make bench`` measures the update).
 
-Only ``Explorer`` needs ipywidgets; matplotlib is imported when this module is.
+In a notebook, :func:`explore` shows the book's in-page explorer instead, as an anywidget
+(:class:`NotebookExplorer`): every control computes in the browser, so no click waits for the
+kernel (``make bench`` times both in JupyterLab).
+
+Only ``Explorer`` needs ipywidgets and only ``NotebookExplorer`` anywidget; matplotlib is imported
+when this module is.
 """
 
 from __future__ import annotations
@@ -502,7 +507,7 @@ def _page_modules() -> dict[str, str]:
         name = todo.pop()
         if name not in sources:
             sources[name] = (folder / name).read_text(encoding="utf-8")
-            todo += re.findall(r"""\bfrom\s*["']\./([\w.-]+\.js)["']""", sources[name])
+            todo += re.findall(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""", sources[name])
     return sources
 
 
