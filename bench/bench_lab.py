@@ -1,17 +1,20 @@
 """The live explorer as a learner feels it: from a click or key press to a new picture, in JupyterLab.
 
-JupyterLab (started as ``make lab`` starts it) runs a notebook with the explorer at its default
-size in headless Chromium. The page records the time of each input event (a click on "new random
-draw", or an arrow key on the depth slider) and the time the explorer's picture has changed and
-been decoded, ready to paint: that is the path through widget messages, the kernel's compute and
-redraw, and the browser. The same run also times the kernel's compute and redraw alone
-(``Explorer.update``), the figure the propagation bench reports, for comparison.
+JupyterLab (started as ``make lab`` starts it) runs a notebook with both explorers at their default
+size in headless Chromium: ``explore()``, which computes in the browser (the book's JavaScript
+engine as an anywidget, batch 64), and ``Explorer()``, which computes in the kernel (ipywidgets and
+matplotlib, batch 128). The page records the time of each input event (a click on "new random
+draw", or an arrow key on the depth slider) and the time the new picture is ready to paint: for
+the kernel's explorer, its image changed and decoded (widget messages, the kernel's compute and
+redraw, the browser); for the browser's, its canvases redrawn (the worker's compute, the drawing).
+The same run also times the kernel's compute and redraw alone (``Explorer.update``).
 
 Run: ``make bench`` (or ``python bench/bench_lab.py``). Needs Chromium.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import sys
@@ -33,9 +36,9 @@ kernelspec: {display_name: Python 3 (ipykernel), language: python, name: python3
 
 ```{code-cell} ipython3
 import time
-from initlab.widgets import explore
+from initlab.widgets import Explorer, explore
 
-ex = explore()
+ex = Explorer()
 ex
 ```
 
@@ -47,37 +50,60 @@ for _ in range(15):
     times.append(time.perf_counter() - start)
 sorted(times)[len(times) // 2] * 1000
 ```
+
+```{code-cell} ipython3
+explore()
+```
 """
 
-MEASURE = """async ([kind, index]) => {
+# The input's time, then a promise of the milliseconds until the new picture is ready to paint.
+MEASURE = """async ([engine, kind]) => {
   const panel = window.jupyterapp.shell.currentWidget;
-  const img = panel.node.querySelector('img.widget-image');
-  const before = img.getAttribute('src');
-  let t0 = null;
-  const mark = () => { if (t0 === null) t0 = performance.now(); };
-  window.addEventListener(kind === 'click' ? 'pointerdown' : 'keydown', mark, {capture: true, once: true});
-  const changed = new Promise(resolve => {
-    const obs = new MutationObserver(() => {
-      if (img.getAttribute('src') !== before) { obs.disconnect(); resolve(); }
+  let t0 = null, changed;
+  window.addEventListener(kind === 'click' ? 'pointerdown' : 'keydown',
+    () => { if (t0 === null) t0 = performance.now(); }, {capture: true, once: true});
+  if (engine === 'kernel') {
+    const img = panel.node.querySelector('img.widget-image');
+    const before = img.getAttribute('src');
+    changed = new Promise(resolve => {
+      const obs = new MutationObserver(() => {
+        if (img.getAttribute('src') !== before) { obs.disconnect(); resolve(); }
+      });
+      obs.observe(img, {attributes: true, attributeFilter: ['src']});
+    }).then(() => img.decode());
+  } else {
+    const explorer = panel.node.querySelector('.ilx-notebook').initlabExplorer;
+    const frames = explorer.timings.length;
+    changed = new Promise(resolve => {
+      const poll = () => explorer.timings.length > frames ? resolve() : requestAnimationFrame(poll);
+      poll();
     });
-    obs.observe(img, {attributes: true, attributeFilter: ['src']});
-  });
-  window.__measure = changed.then(() => img.decode()).then(
-    () => new Promise(r => requestAnimationFrame(() => r(performance.now() - t0))));
+  }
+  window.__measure = changed.then(() => new Promise(r => requestAnimationFrame(() => r(performance.now() - t0))));
   return true;
 }"""
+CONTROLS = {("kernel", "click"): ".widget-button:has-text('new random draw')",
+            ("kernel", "key"): ".widget-slider .noUi-handle, .widget-slider [role='slider']",
+            ("browser", "click"): ".ilx-notebook .ilx-resample",
+            ("browser", "key"): ".ilx-notebook input[name='depth']"}
 
 
-def measure(page, kind: str, i: int = 0) -> float:
-    """One input of ``kind`` ("click" or "key"); milliseconds until the new picture is ready.
-    Key presses alternate right and left, so the slider stays inside its range."""
-    page.evaluate(MEASURE, [kind, i])
+def measure(page, engine: str, kind: str, i: int = 0) -> float:
+    """One input of ``kind`` ("click" or "key") to the ``engine`` ("kernel" or "browser") explorer;
+    milliseconds until its new picture is ready. Key presses alternate right and left, so the
+    slider stays inside its range."""
+    page.evaluate(MEASURE, [engine, kind])
+    control = page.locator(CONTROLS[engine, kind]).first
     if kind == "click":
-        page.locator("button:has-text('new random draw')").first.click()
+        control.click()
     else:
-        page.locator(".widget-slider .noUi-handle, .widget-slider [role='slider']").first.focus()
+        control.focus()
         page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
     return page.evaluate("() => window.__measure")
+
+
+def _summary(times) -> str:
+    return f"{statistics.median(times):6.1f} ms (range {min(times):.0f}-{max(times):.0f})"
 
 
 def main() -> None:
@@ -103,27 +129,36 @@ def main() -> None:
                   await panel.sessionContext.ready;
                   await app.commands.execute('notebook:run-all-cells');
                 }""")
-                page.wait_for_selector("img.widget-image", timeout=300_000)
+                page.wait_for_selector("img.widget-image, .ilx-notebook canvas", timeout=300_000)
                 page.wait_for_function("""() => { const c = window.jupyterapp.shell.currentWidget.content.widgets;
+                    const ex = document.querySelector('.ilx-notebook');
                     return c.every(x => x.model.type !== 'code' || x.model.executionCount !== null)
+                      && ex && ex.initlabExplorer && ex.initlabExplorer.timings.length > 0
                       && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'; }""",
                                        timeout=300_000)
                 kernel_ms = float(page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets[1]
                     .model.outputs.get(0).data['text/plain']"""))
-                for kind in ("click", "key"):           # one untimed warm-up each
-                    measure(page, kind)
-                clicks = [measure(page, "click", i) for i in range(ROUNDS)]
-                keys = [measure(page, "key", i) for i in range(ROUNDS)]
+                times = {}
+                for engine in ("kernel", "browser"):
+                    for kind in ("click", "key"):
+                        measure(page, engine, kind)           # one untimed warm-up each
+                        times[engine, kind] = [measure(page, engine, kind, i) for i in range(ROUNDS)]
+                page_compute = page.evaluate("""() => document.querySelector('.ilx-notebook').initlabExplorer
+                    .timings.slice(-2 * ROUNDS).map(t => t.compute)""".replace("ROUNDS", str(ROUNDS)))
                 browser.close()
         finally:
             stop(proc)
-    both = clicks + keys
-    print("explorer in JupyterLab (headless Chromium), default size:")
-    print(f"  compute + redraw in the kernel (Explorer.update), median: {kernel_ms:6.1f} ms")
-    print(f"  click -> new picture, median of {ROUNDS}:                   {statistics.median(clicks):6.1f} ms")
-    print(f"  arrow key -> new picture, median of {ROUNDS}:               {statistics.median(keys):6.1f} ms")
-    print(f"  input -> new picture, median of both (budget 100 ms):  {statistics.median(both):6.1f} ms"
-          f"  (range {min(both):.0f}-{max(both):.0f} ms)")
+    print("explorer in JupyterLab (headless Chromium), default size 30 x 256, median of "
+          f"{ROUNDS} each (range):")
+    print(f"  kernel's explorer, compute + redraw in the kernel (Explorer.update): {kernel_ms:6.1f} ms")
+    print(f"  browser's explorer, compute in its worker:                          {_summary(page_compute)}")
+    for engine, name in (("kernel", "kernel's explorer (Explorer(), batch 128)"),
+                         ("browser", "browser's explorer (explore(), batch 64)")):
+        print(f"  {name}:")
+        print(f"    click -> new picture:      {_summary(times[engine, 'click'])}")
+        print(f"    arrow key -> new picture:  {_summary(times[engine, 'key'])}")
+        print(f"    both (budget 100 ms):      {_summary(times[engine, 'click'] + times[engine, 'key'])}")
+    print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from initlab import widgets
@@ -166,3 +168,29 @@ def test_live_explorer_carries_a_static_snapshot(explorer):
     snapshot = bundle["text/html"]
     assert widgets.png_data_uri(explorer.png) in snapshot
     assert explorer.verdict in snapshot and "<script" not in snapshot
+
+
+def test_the_notebook_explorer_gets_every_module_it_imports():
+    """The browser-side explorer cannot fetch files: the kernel sends explorer.js, worker.js and
+    every module they import (the page's boot script, initlab.js, stays out)."""
+    explorer = widgets.explore(activation="tanh", depth=5)
+    sent = explorer.widget.modules
+    assert {"explorer.js", "worker.js", "simulate.js", "kernels.js"} <= set(sent) and "initlab.js" not in sent
+    for name, text in sent.items():
+        for target in re.findall(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""", text):
+            assert target in sent, f"{name} imports {target}, which is not sent"
+
+
+def test_the_notebook_explorer_starts_where_asked_and_clamps():
+    explorer = widgets.explore(activation="tanh", init="lecun_normal", depth=1000, seed=3)
+    state = explorer.widget.config["state"]
+    assert state == {**widgets.DEFAULTS, "activation": "tanh", "init": "lecun_normal",
+                     "depth": widgets.LIMITS["depth"][1], "batch": widgets.PAGE_BATCH, "seed": 3}
+    assert explorer.simulation.depth == widgets.LIMITS["depth"][1]   # the snapshot shows that state
+    labels = [p["label"] for p in explorer.widget.config["presets"]]
+    assert labels == [*widgets.BREAK_IT, *widgets.FIX_IT]
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert widgets.png_data_uri(explorer.png) in bundle["text/html"]
+    with pytest.raises(ValueError, match="unknown init .glorot.. Did you mean .glorot_normal."):
+        widgets.explore(init="glorot")

@@ -15,15 +15,23 @@ A slider move must feel instant. The explorer keeps the sampled network while on
 the activation changes, and redraws only the data over a cached picture of each panel's axes
 (``make bench`` measures the update).
 
-Only ``Explorer`` needs ipywidgets; matplotlib is imported when this module is.
+In a notebook, :func:`explore` shows the book's in-page explorer instead, as an anywidget
+(:class:`NotebookExplorer`): every control computes in the browser, so no click waits for the
+kernel (``make bench`` times both in JupyterLab).
+
+Only ``Explorer`` needs ipywidgets and only ``NotebookExplorer`` anywidget; matplotlib is imported
+when this module is.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import PIL.Image
@@ -32,7 +40,8 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from . import plots, propagation, validate
 
-__all__ = ["Explorer", "explore", "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT",
+__all__ = ["Explorer", "NotebookExplorer", "PAGE_BATCH", "explore",
+           "render", "verdict", "HTMLPanel", "png_data_uri", "BREAK_IT", "FIX_IT",
            "INITS", "LIMITS", "DEFAULTS", "BATCH", "live_bundle", "describe"]
 
 #: Initializers the explorer offers (``constant`` and ``identity`` need parameters or squares).
@@ -118,9 +127,9 @@ class _Panel:
     def __init__(self, dpi, left):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        self.fig = Figure(figsize=(10 / 3, 3.0), dpi=dpi)
+        self.fig = Figure(figsize=(10 / 3, 3.3), dpi=dpi)
         self.agg = FigureCanvasAgg(self.fig)
-        self.fig.subplots_adjust(left=left, right=0.97, bottom=0.16, top=0.84)
+        self.fig.subplots_adjust(left=left, right=0.97, bottom=0.15, top=0.79)
         self.ax = self.fig.add_subplot()
         self.dynamic, self.layout, self._background = [], None, None
 
@@ -161,6 +170,7 @@ class _Canvas:
     """
 
     BINS = 41
+    LEGEND_PT = 9.5   # at 80 dpi, about the size of the notebook's own text at 100 % zoom
     HEAT_RANGE = 3.0  # unbounded activations: the heat strip spans ±3 std of layer 1's
 
     def __init__(self, dpi=80):
@@ -169,7 +179,7 @@ class _Canvas:
         heat, std, frac = self.axes = tuple(p.ax for p in self.panels)
         self.image = heat.imshow(np.zeros((self.BINS, 1)), aspect="auto", origin="lower",
                                  cmap="magma", vmin=-3, vmax=0, interpolation="nearest")
-        heat.set_title("activations per layer (histogram)", fontsize=9)
+        heat.set_title("activations per layer\n(histogram; brighter = more units)", fontsize=self.LEGEND_PT)
         heat.set_xlabel("layer")
         std.set_yscale("log")
         std.yaxis.set_major_locator(LogLocator(numticks=6))
@@ -180,16 +190,16 @@ class _Canvas:
         self.theory, = std.plot([], [], "k:", lw=1.5, label="theory")
         self.theory_bwd, = std.plot([], [], "k:", lw=1.5)
         # Legends sit above the axes, where no data line can cross them.
-        std.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
-                   frameon=False, handlelength=1.6, columnspacing=0.8)
+        std.legend(fontsize=self.LEGEND_PT, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
+                   frameon=False, handlelength=1.6, borderaxespad=0.2, labelspacing=0.2)
         std.set_ylabel("std (log scale)")
         std.set_xlabel("layer")
         self.note = std.text(0.97, 0.95, "", ha="right", va="top", color=plots.RED, fontsize=9,
                              transform=std.transAxes)
         self.sat, = frac.plot([], [], color=plots.PURPLE, label="saturated (bounded act.)")
         self.dead, = frac.plot([], [], color=plots.GREY, label="dead ReLUs")
-        frac.legend(fontsize=7.5, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
-                    frameon=False, handlelength=1.6, columnspacing=0.8)
+        frac.legend(fontsize=self.LEGEND_PT, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=1,
+                    frameon=False, handlelength=1.6, borderaxespad=0.2, labelspacing=0.2)
         frac.set_ylabel("fraction of units")
         frac.set_xlabel("layer")
         self.marks = [ax.axvline(0, color=plots.RED, lw=2, visible=False) for ax in (std, frac)]
@@ -427,7 +437,8 @@ def live_bundle(widget, png: bytes, caption: str, alt: str = "") -> dict:
     >>> 'alt="Explorer figure. He + ReLU: healthy"' in bundle["text/html"]
     True
     """
-    bundle = dict(widget._repr_mimebundle_())
+    bundle = widget._repr_mimebundle_()
+    bundle = dict(bundle[0] if isinstance(bundle, tuple) else bundle)   # anywidget: (data, metadata)
     if png:
         alt = alt or f"Explorer figure. {caption}"
         bundle["text/html"] = (
@@ -468,11 +479,16 @@ def describe(sim: propagation.Simulation) -> str:
     return f"{text} Verdict: {verdict(sim)}."
 
 
-def explore(**params) -> Explorer:
-    """Create an :class:`Explorer` (display it as the last expression of a cell).
+def explore(seed=0, **params) -> NotebookExplorer:
+    """The break-it / fix-it explorer for a notebook (display it as the last expression of a cell):
+    a :class:`NotebookExplorer`, which computes in the browser as on the book's pages, so a click
+    never waits for the kernel. :class:`Explorer` is the same explorer computing in the kernel.
 
     Examples
     --------
+    >>> explore(activation="tanh").verdict.split(":")[0]   # its starting state
+    'healthy'
+
     A misspelt setting is an error that lists the valid ones:
 
     >>> explore(dpeth=3)
@@ -480,7 +496,85 @@ def explore(**params) -> Explorer:
     ...
     TypeError: unknown setting 'dpeth'; the explorer has depth, width, activation, init, scale
     """
-    return Explorer(**params)
+    return NotebookExplorer(seed=seed, **params)
+
+
+def _page_modules() -> dict[str, str]:
+    """The in-page explorer's ES modules, explorer.js and worker.js with what they import."""
+    folder = Path(__file__).parent / "static" / "initlab"
+    sources, todo = {}, ["explorer.js", "worker.js"]
+    while todo:
+        name = todo.pop()
+        if name not in sources:
+            sources[name] = (folder / name).read_text(encoding="utf-8")
+            todo += re.findall(r"""(?:\bfrom|\bimport)\s*\(?\s*["']\./([\w.-]+\.js)["']""", sources[name])
+    return sources
+
+
+#: The in-page explorer's batch (its default, as the book's pages): 64 inputs × 256 units estimate
+#: each std to about ±0.6 %; the batch menu offers 32 to 256.
+PAGE_BATCH = 64
+
+_NOTEBOOK_CSS = """
+.initlab-explorer.ilx-notebook {
+  --ilx-text: var(--jp-content-font-color1, #222); --ilx-muted: var(--jp-content-font-color2, #666);
+  --ilx-grid: var(--jp-border-color2, #ddd); --ilx-bg: var(--jp-layout-color0, #fff);
+  --ilx-theory: var(--jp-content-font-color1, #222);
+}
+body[data-jp-theme-light="false"] .initlab-explorer.ilx-notebook {
+  --ilx-fwd: #6cb6ff; --ilx-bwd: #ffa657; --ilx-sat: #d2a8ff; --ilx-dead: #a0a0a0; --ilx-alert: #ff7b72;
+  --ilx-good: #56d364; --ilx-bad: #ff7b72;
+}
+"""
+
+
+@functools.cache
+def _notebook_widget_class():
+    """:class:`NotebookExplorer`'s base, built on first use so that importing this module does not
+    import anywidget."""
+    import anywidget
+    import traitlets
+
+    folder = Path(__file__).parent / "static" / "initlab"
+
+    class _Base(anywidget.AnyWidget):
+        _esm = (folder / "notebook.js").read_text(encoding="utf-8")
+        _css = (folder / "explorer.css").read_text(encoding="utf-8") + _NOTEBOOK_CSS
+        modules = traitlets.Dict().tag(sync=True)
+        config = traitlets.Dict().tag(sync=True)
+        name = traitlets.Unicode("explorer").tag(sync=True)
+
+        def __repr__(self):
+            return "initlab explorer (computes in the browser)"
+
+    return _Base
+
+
+class NotebookExplorer:
+    """The in-page explorer in a notebook: the book's JavaScript explorer (``static/initlab/``) as
+    an anywidget, which computes every state in the browser, in a worker. The kernel sends the
+    modules and the starting state once; no control waits for it. Where no widget can show (the
+    book's pages, a notebook viewer), its display is a picture of the starting state drawn by
+    :func:`render`, whose ``png``, ``verdict`` and ``simulation`` it keeps.
+
+    Examples
+    --------
+    >>> explorer = NotebookExplorer(activation="relu", init="he_normal")
+    >>> explorer.widget.config["state"]["init"], explorer.verdict.split(":")[0]
+    ('he_normal', 'healthy')
+    """
+
+    def __init__(self, seed=0, **params):
+        s = _settings(**params)
+        self.png, self.verdict, self.simulation = _Engine().run(seed, s)
+        presets = ([{"label": k, "kind": "break", "set": v} for k, v in BREAK_IT.items()]
+                   + [{"label": k, "kind": "fix", "set": v} for k, v in FIX_IT.items()])
+        self.widget = _notebook_widget_class()(
+            modules=_page_modules(),
+            config={"state": {**s, "batch": PAGE_BATCH, "seed": validate.int_seed(seed)}, "presets": presets})
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return live_bundle(self.widget, self.png, self.verdict, describe(self.simulation))
 
 
 class HTMLPanel:

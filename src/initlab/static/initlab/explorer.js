@@ -75,13 +75,14 @@ export function compute(simulator, s) {
   return { sim, theory, verdict: verdict(sim), compute: performance.now() - t0 };
 }
 
-/** Computes states off the main thread when it can; ``run(state)`` resolves to compute()'s result. */
+/** Computes states off the main thread when it can; ``run(state)`` resolves to compute()'s result.
+ * ``workerUrl``: where worker.js is (default: beside this module). */
 class Runner {
-  constructor() {
+  constructor(workerUrl) {
     this.queue = new Map();
     this.next = 0;
     try {
-      this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+      this.worker = new Worker(workerUrl || new URL("./worker.js", import.meta.url), { type: "module" });
       this.worker.onmessage = (e) => this.settle(e.data);
       this.worker.onerror = () => this.fallBack();
     } catch (e) {
@@ -217,11 +218,23 @@ export function drawHeat(canvas, colors, sim) {
   });
 }
 
-export function drawStd(canvas, colors, sim, theory) {
+/**
+ * The std panel's log-axis limits: whole decades around ``shown`` (the finite positive stds), and,
+ * while a slider is being moved (``hold``, the limits of its previous picture), never narrower than
+ * before, so that a sweep moves the curves against a fixed axis instead of rescaling it.
+ *
+ * >>> stdLimits([0.5, 3]) -> [0.1, 10]; stdLimits([0.5, 3], [1e-3, 10]) -> [1e-3, 10]
+ */
+export function stdLimits(shown, hold = null) {
+  const [lo, hi] = shown.length ? decades(shown) : [0.1, 10];
+  return hold ? [Math.min(lo, hold[0]), Math.max(hi, hold[1])] : [lo, hi];
+}
+
+export function drawStd(canvas, colors, sim, theory, hold = null) {
   const keep = (y) => Number.isFinite(y) && y > 0 && y < 1e300;
   const series = [sim.pre_std, sim.grad_std, theory.pre_std, theory.grad_std];
   const shown = series.flat().filter(keep);
-  const [ymin, ymax] = shown.length ? decades(shown) : [0.1, 10];
+  const [ymin, ymax] = stdLimits(shown, hold);
   const yticks = [];
   const span = Math.round(Math.log10(ymax / ymin)), every = Math.max(1, Math.ceil(span / 5));
   for (let e = Math.round(Math.log10(ymin)); e <= Math.log10(ymax) + 1e-9; e += every) yticks.push(10 ** e);
@@ -240,6 +253,7 @@ export function drawStd(canvas, colors, sim, theory) {
   if (!shown.length) notes.push("every std is 0");
   ctx.fillStyle = colors.alert; ctx.textAlign = "right"; ctx.textBaseline = "top";
   notes.forEach((n, i) => ctx.fillText(n, pad.l + pw - 4, pad.t + 4 + 15 * i));
+  return [ymin, ymax];
 }
 
 export function drawFractions(canvas, colors, sim) {
@@ -256,28 +270,33 @@ const html = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&
 const scaleLabel = (v) => "× " + pyFormat(v, ".3g");
 
 export class Explorer {
-  /** @param {HTMLElement} root an element with class initlab-explorer and a data-config */
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root an element with class initlab-explorer and a data-config
+   * @param {{workerUrl?: string|URL, hash?: boolean}} options where worker.js is (default: beside
+   *   this module); ``hash: false`` keeps the state out of the URL (in a notebook, whose URL is not ours)
+   */
+  constructor(root, { workerUrl = null, hash = true } = {}) {
     this.root = root;
+    this.useHash = hash;
     this.id = root.id || "explorer";
     const config = JSON.parse(root.dataset.config || "{}");
     this.presets = config.presets || [];
     this.start = checkState(config.state || {});
     this.timings = [];
-    this.runner = new Runner();
+    this.runner = new Runner(workerUrl);
     this.build();
     const fromHash = this.hashState();
     this.state = fromHash || this.start;
     this.showControls();
     this.ready = this.update({ scroll: Boolean(fromHash) });
-    window.addEventListener("hashchange", () => { const s = this.hashState(); if (s) this.set(s, { hash: false }); });
+    if (hash) window.addEventListener("hashchange", () => { const s = this.hashState(); if (s) this.set(s, { hash: false }); });
     new MutationObserver(() => this.redraw()).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
     if (window.ResizeObserver) new ResizeObserver(() => this.redraw()).observe(this.panels);
   }
 
   hashState() {
     const prefix = `#${this.id}:`;
-    if (!location.hash.startsWith(prefix)) return null;
+    if (!this.useHash || !location.hash.startsWith(prefix)) return null;
     try { return decodeState(location.hash.slice(prefix.length)); } catch (e) { return null; }
   }
 
@@ -332,6 +351,7 @@ export class Explorer {
 
   fromControl(name) {
     const el = this.controls[name];
+    this.sweeping = el.type === "range" ? name : null;   // a slider keeps the std axis while it moves
     let value = el.value;
     if (name === "scale") value = Number(pyFormat(10 ** Number(value), ".3g"));
     this.set({ [name]: value });
@@ -350,9 +370,10 @@ export class Explorer {
 
   /** Change some settings; returns a promise that resolves when the picture shows them. */
   set(changes, { hash = true } = {}) {
+    if (this.sweeping && !(Object.keys(changes).length === 1 && this.sweeping in changes)) this.sweeping = null;
     this.state = checkState({ ...this.state, ...changes });
     this.showControls();
-    if (hash) history.replaceState(null, "", `#${this.id}:${encodeState(this.state)}`);
+    if (hash && this.useHash) history.replaceState(null, "", `#${this.id}:${encodeState(this.state)}`);
     return this.update();
   }
 
@@ -394,7 +415,8 @@ export class Explorer {
     const { sim, theory, verdict: text } = this.result;
     const colors = palette(this.root);
     drawHeat(this.canvases.heat, colors, sim);
-    drawStd(this.canvases.std, colors, sim, theory);
+    const hold = this.sweeping && this.held && this.held.control === this.sweeping ? this.held.limits : null;
+    this.held = { control: this.sweeping, limits: drawStd(this.canvases.std, colors, sim, theory, hold) };
     drawFractions(this.canvases.frac, colors, sim);
     if (this.verdictEl.textContent !== text) this.verdictEl.textContent = text;
     this.verdictEl.className = "ilx-verdict " + (text.startsWith("healthy") ? "ilx-good" : "ilx-bad");
