@@ -18,6 +18,7 @@
 
 import { activationName, ACTIVATIONS, BOUNDED_RANGE } from "./activations.js";
 import { initializerName } from "./initializers.js";
+import { hashCodec } from "./hashstate.js";
 import { pyFormat } from "./pyformat.js";
 import { Simulator } from "./simulate.js";
 import { predictVariance } from "./theory.js";
@@ -56,15 +57,7 @@ export function checkState(state) {
 }
 
 /** The state as a URL hash query, and back. */
-export const encodeState = (s) => KEYS.map((k) => `${k}=${encodeURIComponent(s[k])}`).join("&");
-export function decodeState(query) {
-  const out = {};
-  for (const part of query.split("&")) {
-    const [k, v] = part.split("=");
-    if (KEYS.includes(k) && v !== undefined) out[k] = decodeURIComponent(v);
-  }
-  return checkState(out);
-}
+export const { encode: encodeState, decode: decodeState } = hashCodec(KEYS, checkState);
 
 /** Run one state: the simulation, the theory and the verdict (in the worker, or here). */
 export function compute(simulator, s) {

@@ -21,6 +21,7 @@
 
 import { ACTIVATIONS, activationName } from "./activations.js";
 import { initializerName } from "./initializers.js";
+import { hashCodec } from "./hashstate.js";
 import { pyFormat } from "./pyformat.js";
 import { Trainer } from "./train.js";
 
@@ -54,15 +55,7 @@ export function checkPlaygroundState(state) {
   return s;
 }
 
-export const encodePlaygroundState = (s) => KEYS.map((k) => `${k}=${encodeURIComponent(s[k])}`).join("&");
-export function decodePlaygroundState(query) {
-  const out = {};
-  for (const part of query.split("&")) {
-    const [k, v] = part.split("=");
-    if (KEYS.includes(k) && v !== undefined) out[k] = decodeURIComponent(v);
-  }
-  return checkPlaygroundState(out);
-}
+export const { encode: encodePlaygroundState, decode: decodePlaygroundState } = hashCodec(KEYS, checkPlaygroundState);
 
 /** The loss of predicting the base rate ȳ for every point: −[ȳ log ȳ + (1 − ȳ) log(1 − ȳ)]. */
 export function baseRateLoss(y) {
