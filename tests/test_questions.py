@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 
+import jupytext
 import numpy as np
 import pytest
 from test_engine_parity import NODE, _require_node
@@ -216,6 +217,19 @@ def test_every_chapter_asks_a_question_and_the_notebook_can_answer_it():
     assert set(asked) == set(QUESTIONS), "every question is asked in its chapter"
     for qid, doc in asked.items():
         assert doc.startswith(f"book/{QUESTIONS[qid].chapter:02d}-")
+
+
+def test_the_cell_right_after_a_question_folds_its_output():
+    """A prediction comes before its answer: when a code cell follows a question's check cell with
+    no text between, it computes the answer, so the page folds its output until the reader asks."""
+    for doc in notebooks():
+        cells = jupytext.read(ROOT / f"{doc}.md").cells
+        for i, cell in enumerate(cells[:-1]):
+            if cell.cell_type != "code" or "questions.check(" not in cell.source:
+                continue
+            after = cells[i + 1]
+            if after.cell_type == "code":
+                assert "hide-output" in after.metadata.get("tags", []), (doc, after.source.splitlines()[0])
 
 
 # ---------------------------------------------------------------------------------------------
