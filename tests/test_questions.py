@@ -104,7 +104,9 @@ def test_an_unknown_question_is_a_value_error_naming_the_valid_ones():
 @pytest.mark.parametrize("text, value", [
     ("0.25", 0.25), ("3e-7", 3e-7), (" 1/6 ", 1 / 6), ("2^25", 2.0**25), ("2 ** 25", 2.0**25),
     ("3.4×10^7", 3.4e7), ("3.4 x 10^-7", 3.4e-7), ("3.4*10**7", 3.4e7), ("\u22120.5", -0.5), ("+.5", 0.5),
-    ("1.", 1.0),
+    ("1.", 1.0), ("1/sqrt(2)", 1 / math.sqrt(2)), ("1/√2", 1 / math.sqrt(2)), ("√0.5", math.sqrt(0.5)),
+    ("sqrt( 0.5 )", math.sqrt(0.5)), ("√(2)/2", math.sqrt(2) / 2), ("4%", 0.04), ("4.2 %", 0.042),
+    ("2^-0.5", 2**-0.5),
 ])
 def test_parse_number_reads_what_a_reader_types(text, value):
     assert parse_number(text) == (value, None)
@@ -242,7 +244,8 @@ def _inputs(q):
     inputs = [a, -a, 0.0, repr(a), f"{a:.2g}", f"{a:.1e}"]
     inputs += [a * f for f in (0.5, 1 - 1.01 * q.rtol, 1 - 0.99 * q.rtol, 1 + 0.99 * q.rtol, 1 + 1.01 * q.rtol, 2)]
     inputs += [v for v, _ in q.mistakes] + [repr(v) for v, _ in q.mistakes]
-    return inputs + BAD + ["1/6", "2^25", "3.4×10^7", "\u22121e-3"]
+    return inputs + BAD + ["1/6", "2^25", "3.4×10^7", "\u22121e-3", "1/sqrt(2)", "1/√2", "√0.5", "sqrt(0.5)",
+                           "4%", "4.2%", "√-4", "sqrt(-1)", "%", "4%%", "√", "sqrt()", "1/√0", "70.7%"]
 
 
 def test_the_page_judges_every_question_as_python_does():

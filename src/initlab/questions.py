@@ -34,9 +34,13 @@ from .checks.feedback import Feedback, fail, ok
 __all__ = ["Question", "QUESTIONS", "check", "spec", "judge", "parse_number", "EXAMPLES"]
 
 #: What a typed number may look like, for the messages.
-EXAMPLES = "0.25, 3e-7, 1/6, 2^25 or 3.4×10^7"
+EXAMPLES = "0.25, 3e-7, 1/6, 2^25, 1/√2, 4% or 3.4×10^7"
 _NUM = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
-_NUMBER = re.compile(rf"^({_NUM}(?:[eE][+-]?\d+)?)(?:\s*(/|\^|\*\*)\s*({_NUM}(?:[eE][+-]?\d+)?))?$", re.ASCII)
+_NUM_E = rf"{_NUM}(?:[eE][+-]?\d+)?"
+# A term is a number or its square root: sqrt(x), √(x) or √x.
+_TERM = rf"(?:(?:sqrt|√)\s*\(\s*{_NUM_E}\s*\)|√\s*{_NUM_E}|{_NUM_E})"
+_NUMBER = re.compile(rf"^({_TERM})(?:\s*(/|\^|\*\*)\s*({_TERM}))?$", re.ASCII)
+_TERM_NUMBER = re.compile(_NUM_E, re.ASCII)
 _TIMES_TEN = re.compile(rf"^({_NUM})\s*[x×*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d+)$", re.ASCII)
 _COMMA = re.compile(r"^[+-]?\d+,\d+$", re.ASCII)
 
@@ -310,12 +314,17 @@ def parse_number(text) -> tuple[float | None, str | None]:
 
     >>> parse_number("2^25"), parse_number(" 1/6 ")[0], parse_number("3.4×10^7")
     ((33554432.0, None), 0.16666666666666666, (34000000.0, None))
+    >>> parse_number("1/√2")[0], parse_number("sqrt(0.5)")[0], parse_number("4%")
+    (0.7071067811865475, 0.7071067811865476, (0.04, None))
     >>> parse_number("0,5")
     (None, "write 0.5 with a decimal point, not a comma ('0,5')")
     """
     text = str(text).strip().replace("\u2212", "-")
     if not text:
         return None, f"type a number first, such as {EXAMPLES}"
+    if text.endswith("%"):
+        value, error = parse_number(text[:-1])
+        return (None, error) if error else (value / 100, None)
     if _COMMA.match(text):
         return None, f"write {text.replace(',', '.')} with a decimal point, not a comma ('{text}')"
     m = _TIMES_TEN.match(text)
@@ -325,19 +334,27 @@ def parse_number(text) -> tuple[float | None, str | None]:
         m = _NUMBER.match(text)
         if not m:
             return None, f"'{text}' is not a number: type one such as {EXAMPLES}"
-        a = float(m[1])
+        a = _term(m[1])
         if m[2] is None:
             value = a
         elif m[2] == "/":
-            value = a / float(m[3]) if float(m[3]) != 0 else math.nan
+            value = a / _term(m[3]) if _term(m[3]) != 0 else math.nan
         else:
             try:
-                value = math.pow(a, float(m[3]))
+                value = math.pow(a, _term(m[3]))
             except (ValueError, OverflowError):
                 value = math.nan
     if not math.isfinite(value):
         return None, f"'{text}' is not a finite number: type one such as {EXAMPLES}"
     return value, None
+
+
+def _term(text: str) -> float:
+    """The value of one term of a typed number: a number, or the square root of one (nan below 0)."""
+    x = float(_TERM_NUMBER.search(text)[0])
+    if text[0] not in "s√":
+        return x
+    return math.sqrt(x) if x >= 0 else math.nan
 
 
 def _shown(answer) -> str:

@@ -10,9 +10,20 @@
  * {value: null, error: "write 0.5 with a decimal point, not a comma ('0,5')"}
  */
 
-export const EXAMPLES = "0.25, 3e-7, 1/6, 2^25 or 3.4×10^7";
+export const EXAMPLES = "0.25, 3e-7, 1/6, 2^25, 1/√2, 4% or 3.4×10^7";
 const NUM = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)`;
-const NUMBER = new RegExp(String.raw`^(${NUM}(?:[eE][+-]?\d+)?)(?:\s*(/|\^|\*\*)\s*(${NUM}(?:[eE][+-]?\d+)?))?$`);
+const NUM_E = String.raw`${NUM}(?:[eE][+-]?\d+)?`;
+// A term is a number or its square root: sqrt(x), √(x) or √x.
+const TERM = String.raw`(?:(?:sqrt|√)\s*\(\s*${NUM_E}\s*\)|√\s*${NUM_E}|${NUM_E})`;
+const NUMBER = new RegExp(String.raw`^(${TERM})(?:\s*(/|\^|\*\*)\s*(${TERM}))?$`);
+const TERM_NUMBER = new RegExp(NUM_E);
+
+/** The value of one term of a typed number: a number, or the square root of one (NaN below 0). */
+function term(text) {
+  const x = Number(TERM_NUMBER.exec(text)[0]);
+  if (text[0] !== "s" && text[0] !== "√") return x;
+  return x >= 0 ? Math.sqrt(x) : NaN;
+}
 const TIMES_TEN = new RegExp(String.raw`^(${NUM})\s*[x×*·]\s*10\s*(?:\^|\*\*)\s*([+-]?\d+)$`);
 const COMMA = /^[+-]?\d+,\d+$/;
 
@@ -27,6 +38,10 @@ function quoted(text) {
 export function parseNumber(input) {
   const text = String(input).trim().replace(/\u2212/g, "-");
   if (!text) return { value: null, error: `type a number first, such as ${EXAMPLES}` };
+  if (text.endsWith("%")) {
+    const parsed = parseNumber(text.slice(0, -1));
+    return parsed.error ? parsed : { value: parsed.value / 100, error: null };
+  }
   if (COMMA.test(text)) {
     return { value: null, error: `write ${text.replace(",", ".")} with a decimal point, not a comma (${quoted(text)})` };
   }
@@ -36,10 +51,10 @@ export function parseNumber(input) {
   } else {
     m = NUMBER.exec(text);
     if (!m) return { value: null, error: `${quoted(text)} is not a number: type one such as ${EXAMPLES}` };
-    const a = Number(m[1]);
+    const a = term(m[1]);
     if (m[2] === undefined) value = a;
-    else if (m[2] === "/") value = Number(m[3]) !== 0 ? a / Number(m[3]) : NaN;
-    else value = Math.pow(a, Number(m[3]));
+    else if (m[2] === "/") value = term(m[3]) !== 0 ? a / term(m[3]) : NaN;
+    else value = Math.pow(a, term(m[3]));
   }
   if (!Number.isFinite(value)) {
     return { value: null, error: `${quoted(text)} is not a finite number: type one such as ${EXAMPLES}` };
