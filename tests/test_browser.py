@@ -305,6 +305,12 @@ def check_playground(browser, url):
         assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
         for control in root.locator("select, input").all():
             assert control.evaluate("c => c.labels.length") == 1
+        # No menu spills out of its control's cell, at any width between phone and desktop.
+        for width in (1100, 900, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            spill = page.evaluate("""() => Math.max(...[...document.querySelectorAll('.initlab-playground select')]
+                .map(s => s.getBoundingClientRect().right - s.closest('label').getBoundingClientRect().right))""")
+            assert spill <= 1, f"a playground menu spills {spill:.0f} px out of its cell at {width} px"
         assert _step(root) == 0
         picture, numbers = _playground_picture(page), root.locator(".ilp-numbers").inner_text()
 
