@@ -100,3 +100,19 @@ def test_pages_need_no_widget_javascript_and_show_snapshots(html):
         assert "html-manager" not in page and "require.min.js" not in page, doc
         assert ('class="initlab-live-snapshot"' in page
                 or 'class="initlab-explorer-static"' in page), f"{doc}: no static explorer picture"
+
+
+def test_citations_link_to_the_bibliography(html):
+    """The chapters cite with {eval}`cited("key")` (so that JupyterLab shows them too); the book
+    still renders each as sphinxcontrib-bibtex's linked "(Author, year)" with its entry listed."""
+    from initlab.citations import bibliography
+
+    refs = bibliography(ROOT / "book" / "references.bib")
+    page = (html / "book" / "03-xavier-glorot.html").read_text(encoding="utf-8")
+    who, year, _ = refs["glorot2010understanding"]
+    link = re.search(rf'<a class="reference internal" href="references.html#[^"]+"[^>]*>{re.escape(who)}, {year}</a>',
+                     page)
+    assert link, "chapter 3 does not link its Glorot and Bengio citation to the bibliography"
+    assert "cited(" not in page and "{eval}" not in page
+    bibliography_page = (html / "book" / "references.html").read_text(encoding="utf-8")
+    assert "Understanding the difficulty of training deep feedforward neural networks" in bibliography_page

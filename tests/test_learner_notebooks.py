@@ -108,6 +108,12 @@ def test_citations_and_code_roles():
     assert ln.plain_roles("{term}`telescopes <telescope>` and {term}`variance`", cites) == "telescopes and variance"
     with pytest.raises(KeyError, match="nobody1999"):
         ln.plain_roles("{cite:p}`nobody1999`", cites)
+    # The chapters cite as {eval}`cited("keys")`, which JupyterLab evaluates: plain text here too.
+    he = cites["he2015delving"]
+    both = ln.plain_roles('see {eval}`cited("glorot2010understanding, he2015delving")`.', cites)
+    assert both == f"see ({who}, {year}; {he[0]}, {he[1]})."
+    with pytest.raises(KeyError, match="nobody1999"):
+        ln.plain_roles('{eval}`cited("nobody1999")`', cites)
 
 
 def test_colab_links_come_from_the_repository_setting():

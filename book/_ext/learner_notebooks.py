@@ -6,7 +6,8 @@ page and the notebook that "Open in Colab" opens. Plain front ends know no MyST,
 converts a chapter into a notebook whose Markdown is plain:
 
 * inline numbers, ``{eval}`glued("name:spec")` ``, become the text the build computed;
-* ``{cite:p}`` becomes "(Author, year)"; ``{func}`` and ``{mod}`` become code;
+* citations, ``{eval}`cited("key")` `` (and ``{cite:p}``), become "(Author, year)"; ``{func}`` and
+  ``{mod}`` become code;
 * admonitions and exercises become quoted boxes with a bold title; solutions, and admonitions
   the book folds (``:class: dropdown``: hints, "Going deeper" boxes), become ``<details>``
   blocks, collapsed until asked for;
@@ -16,7 +17,8 @@ converts a chapter into a notebook whose Markdown is plain:
 * a first cell installs the course package, and turns on Colab's widget manager, only in Colab.
 
 As a Sphinx extension it also makes the book read ``{eval}`glued("name:spec")` `` as myst-nb's
-``{glue:text}`name:spec` `` (so the book keeps its build cache), replaces each page's ``.ipynb``
+``{glue:text}`name:spec` `` (so the book keeps its build cache) and ``{eval}`cited("key")` `` as
+sphinxcontrib-bibtex's ``{cite:p}`key` `` (see :mod:`initlab.citations`), replaces each page's ``.ipynb``
 download with the converted, executed notebook, and adds an "Open in Colab" launch button.
 
 ``python book/_ext/learner_notebooks.py EXECUTED_DIR OUT_DIR`` writes the Colab notebooks
@@ -33,12 +35,14 @@ from pathlib import Path
 
 import nbformat
 
+from initlab.citations import bibliography, cite_text
 from initlab.glue import format_plain_text  # the same formatting as the book's {glue:text}
 
 GLUE_PREFIX = "application/papermill.record/"
 COLAB = "https://colab.research.google.com"
 NOTEBOOK_DIR = "notebooks"          # the committed Colab notebooks, one per chapter
 GLUED = re.compile(r"""\{eval\}`glued\((["'])(?P<key>[^"'`]+)\1\)`""")
+CITED = re.compile(r"""\{eval\}`cited\((["'])(?P<keys>[^"'`]+)\1\)`""")
 ROLE = re.compile(r"\{(?P<role>cite:p|cite:t|func|mod|meth|class|obj|ref|numref|doc|term)\}`(?P<text>[^`]+)`")
 EXPLICIT = re.compile(r"^(?P<text>.+?)\s*<(?P<target>[^<>]+)>$")
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)$")
@@ -78,24 +82,6 @@ def fill_numbers(text: str, values: dict[str, str]) -> str:
 
 # --- citations and inline roles -------------------------------------------------------------------
 
-def bibliography(bibfile: Path) -> dict[str, tuple[str, str, str]]:
-    """key -> (authors as the book cites them, year, title), from a BibTeX file."""
-    from pybtex.database import parse_file
-
-    def last(person) -> str:
-        return " ".join(person.last_names).replace("{", "").replace("}", "")
-
-    cites = {}
-    for key, entry in parse_file(str(bibfile)).entries.items():
-        people = entry.persons.get("author") or entry.persons.get("editor") or []
-        names = [last(p) for p in people]
-        who = (names[0] if len(names) == 1 else f"{names[0]} and {names[1]}" if len(names) == 2
-               else f"{names[0]} et al." if names else key)
-        title = entry.fields.get("title", "").replace("{", "").replace("}", "")
-        cites[key] = (who, entry.fields.get("year", "n.d."), title)
-    return cites
-
-
 def section_titles(book: Path) -> dict[str, str]:
     """label -> title of every ``(label)=`` target that stands above a heading in ``book/``."""
     titles = {}
@@ -118,18 +104,12 @@ def plain_roles(text: str, cites: dict[str, tuple[str, str, str]], titles: dict[
                 return explicit["text"]
             return body if kind == "term" else f"*{(titles or {}).get(body, body.replace('-', ' '))}*"
         if kind.startswith("cite"):
-            keys = [k.strip() for k in body.split(",")]
-            missing = [k for k in keys if k not in cites]
-            if missing:
-                raise KeyError(f"citation keys not in the bibliography: {missing}")
-            if kind == "cite:t":
-                return "; ".join(f"{cites[k][0]} ({cites[k][1]})" for k in keys)
-            return "(" + "; ".join(f"{cites[k][0]}, {cites[k][1]}" for k in keys) + ")"
+            return cite_text(body, cites, textual=kind == "cite:t")
         target = body.split("<")[-1].rstrip(">").strip()
         shown = target.split(".")[-1] if target.startswith("~") else target.lstrip("~")
         return f"`{shown}{'()' if kind == 'func' else ''}`"
 
-    return ROLE.sub(role, text)
+    return ROLE.sub(role, CITED.sub(lambda m: cite_text(m["keys"], cites), text))
 
 
 # --- directives: boxes, exercises, solutions, the in-page explorer ------------------------------
@@ -279,6 +259,7 @@ def learner_notebook(source: str, values: dict[str, str], cites: dict[str, tuple
     exercises = exercise_titles(source)
     cited = dict.fromkeys(k.strip() for m in ROLE.finditer(source) if m["role"].startswith("cite")
                           for k in m["text"].split(","))
+    cited.update(dict.fromkeys(k.strip() for m in CITED.finditer(source) for k in m["keys"].split(",")))
     references = sorted(f"{cites[k][0]} ({cites[k][1]}). *{cites[k][2]}*." for k in cited if k in cites)
     done_cells = [c for c in executed.cells if c.cell_type == "code"] if executed is not None else None
     code = 0
@@ -358,15 +339,31 @@ def _eval_role():
     from myst_nb.ext.glue.roles import PasteTextRole
 
     class EvalGlued(PasteTextRole):
-        """``{eval}`glued("name:spec")` `` read as ``{glue:text}`name:spec` ``."""
+        """``{eval}`glued("name:spec")` `` read as ``{glue:text}`name:spec` ``, and
+        ``{eval}`cited("key")` `` as ``{cite:p}`key` ``."""
 
         def run(self):
-            m = GLUED.fullmatch("{eval}`" + self.text.strip() + "`")
+            role = "{eval}`" + self.text.strip() + "`"
+            citation = CITED.fullmatch(role)
+            if citation:
+                return self._cite(citation["keys"])
+            m = GLUED.fullmatch(role)
             if not m:
-                message = f'the book reads {{eval}} only as glued("name:spec"), not {self.text!r}'
+                message = f'the book reads {{eval}} only as glued("name:spec") or cited("key"), not {self.text!r}'
                 return [], [create_warning(message, self.document, self.line, "eval")]
             self.text = m["key"]
             return super().run()
+
+        def _cite(self, keys):
+            """sphinxcontrib-bibtex's ``{cite:p}`keys` ``, as if the chapter had written it."""
+            from docutils.parsers.rst import roles
+
+            cite, messages = roles.role("cite:p", self.inliner.language, self.lineno, self.inliner.reporter)
+            if cite is None:
+                return [], [create_warning("{eval}`cited(...)` needs sphinxcontrib-bibtex's cite:p role",
+                                           self.document, self.line, "eval")]
+            nodes, more = cite("cite:p", f":cite:p:`{keys}`", keys, self.lineno, self.inliner, {}, [])
+            return nodes, messages + more
 
     return EvalGlued()
 
