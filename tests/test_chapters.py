@@ -59,3 +59,13 @@ def test_chapter_executes_cleanly(doc, chapter_stats):
     assert monitor.peak < PEAK_MEMORY_BUDGET, f"{doc}: peak memory {monitor.peak / 2**30:.2f} GB"
 
     chapter_stats[doc] = {"seconds": seconds, "peak_mb": monitor.peak / 2**20}
+
+
+@pytest.mark.parametrize("doc", notebooks())
+def test_saving_an_unedited_chapter_leaves_it_byte_identical(doc):
+    """JupyterLab saves a chapter through jupytext: its canonical form must be the file itself, so
+    that opening and saving a chapter leaves no diff in a learner's clone (the browser test checks
+    the same in a real JupyterLab, at a much higher cost)."""
+    text = (ROOT / f"{doc}.md").read_text(encoding="utf-8")
+    assert jupytext.writes(jupytext.reads(text, fmt="md:myst"), fmt="md:myst") == text, \
+        f"{doc}: jupytext would rewrite it (a code cell's options are followed by a blank line)"

@@ -354,16 +354,17 @@ def _eval_role():
             self.text = m["key"]
             return super().run()
 
+        def __call__(self, name, rawtext, text, lineno, inliner, options=None, content=()):
+            self.lineno = lineno
+            return super().__call__(name, rawtext, text, lineno, inliner, options, content)
+
         def _cite(self, keys):
             """sphinxcontrib-bibtex's ``{cite:p}`keys` ``, as if the chapter had written it."""
-            from docutils.parsers.rst import roles
-
-            cite, messages = roles.role("cite:p", self.inliner.language, self.lineno, self.inliner.reporter)
+            cite = self.document.settings.env.get_domain("cite").role("p")
             if cite is None:
                 return [], [create_warning("{eval}`cited(...)` needs sphinxcontrib-bibtex's cite:p role",
                                            self.document, self.line, "eval")]
-            nodes, more = cite("cite:p", f":cite:p:`{keys}`", keys, self.lineno, self.inliner, {}, [])
-            return nodes, messages + more
+            return cite("cite:p", f"{{cite:p}}`{keys}`", keys, self.lineno, self.inliner, {}, [])
 
     return EvalGlued()
 

@@ -1,7 +1,7 @@
 """Citations that read alike in the book, in JupyterLab and in the plain notebooks.
 
-A chapter cites with ``{eval}`cited("glorot2010understanding")` `` (several keys separated by
-commas). Each place a chapter is read shows a citation:
+A chapter cites with the ``{eval}`` role around ``cited("glorot2010understanding")`` (several
+keys separated by commas). Each place a chapter is read shows a citation:
 
 * the rendered book reads the role as sphinxcontrib-bibtex's ``{cite:p}`` (a linked
   "(Glorot and Bengio, 2010)" and an entry in the bibliography; ``book/_ext/learner_notebooks.py``);
