@@ -18,6 +18,7 @@
 
 import { activationName, ACTIVATIONS, BOUNDED_RANGE } from "./activations.js";
 import { initializerName } from "./initializers.js";
+import { sizeCanvas } from "./canvas.js";
 import { hashCodec } from "./hashstate.js";
 import { pyFormat } from "./pyformat.js";
 import { Simulator } from "./simulate.js";
@@ -138,15 +139,7 @@ const fmtTick = (v) => (v === 0 ? "0" : Math.abs(v) >= 0.01 && Math.abs(v) < 100
 
 /** A canvas sized to its CSS box at the device's pixel ratio, with plot-area helpers. */
 function frame(canvas, colors, { xmin, xmax, ymin, ymax, log = false, ylabel = "", yticks = [] }) {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || 300, h = canvas.clientHeight || 220;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const { ctx, w, h } = sizeCanvas(canvas, 220);
   const pad = { l: 56, r: 14, t: 8, b: 34 };   // r: room for the last layer's label
   const pw = w - pad.l - pad.r, ph = h - pad.t - pad.b;
   const ty = (y) => (log ? Math.log10(y) : y);

@@ -21,6 +21,7 @@
 
 import { ACTIVATIONS, activationName } from "./activations.js";
 import { initializerName } from "./initializers.js";
+import { sizeCanvas } from "./canvas.js";
 import { hashCodec } from "./hashstate.js";
 import { pyFormat } from "./pyformat.js";
 import { Trainer } from "./train.js";
@@ -90,15 +91,7 @@ const fmt = (v, spec = ".3g") => (Number.isFinite(v) ? pyFormat(v, spec) : Strin
 
 /** A canvas sized to its CSS box at the device's pixel ratio; returns a 2-D context and its size. */
 function sized(canvas) {
-  const dpr = window.devicePixelRatio || 1;
-  const w = canvas.clientWidth || 300, h = canvas.clientHeight || 240;
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
+  const { ctx, w, h } = sizeCanvas(canvas, 240);
   ctx.font = "12px system-ui, sans-serif";
   return { ctx, w, h };
 }
