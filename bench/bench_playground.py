@@ -20,74 +20,36 @@ Run: ``make bench`` (or ``python bench/bench_playground.py``); ``--quick`` for o
 from __future__ import annotations
 
 import argparse
-import functools
 import html
-import http.server
 import json
 import os
-import shutil
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
+sys.path.insert(0, str(ROOT / "bench"))
 import initlab_playground as directive  # noqa: E402
+from _page import open_static_page  # noqa: E402
 
 from initlab import tinynet  # noqa: E402
 
-STATIC = ROOT / "src" / "initlab" / "static"
 SIZES, STEPS, POINTS = (2, 8, 8, 1), 400, 300
 #: At learning rate 1 this run passes an unstable stretch near step 100 that magnifies round-off
 #: (the two losses then differ by ~1e-3); at 0.5 they agree to 1e-15 all the way, so the check holds.
 LR = 0.5
 BUDGET_TRAIN_MS, BUDGET_FRAME_MS = 500.0, 16.0
-PAGE_HTML = """<!doctype html><html><head><meta charset="utf-8">
-<link rel="stylesheet" href="initlab/explorer.css"><link rel="stylesheet" href="initlab/playground.css">
-</head><body style="width:1000px">
-<div class="initlab-playground" id="playground" data-config="%s"></div>
-<script type="module" src="initlab/initlab.js"></script></body></html>"""
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def open_page():
     """``(page, close)``: the playground at (2, 8, 8, 1) on the balanced circles, or ``(None, reason)``."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        return None, f"no Playwright ({exc})"
-    if not chromium:
-        return None, "no Chromium"
-    folder = tempfile.mkdtemp(prefix="initlab-bench-")
-    shutil.copytree(STATIC, folder, dirs_exist_ok=True)
     state = {**directive.DEFAULTS, "data": "circles", "layers": 2, "units": 8}
     config = {"state": state, "presets": [], "tasks": directive.tasks_json()}
-    Path(folder, "index.html").write_text(PAGE_HTML % html.escape(json.dumps(config), quote=True))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=folder))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=chromium, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-    page = browser.new_page(viewport={"width": 1100, "height": 1400})
-    page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
-    page.wait_for_function("() => document.querySelector('.initlab-playground.ilp-ready')")
-
-    def close():
-        browser.close()
-        pw.stop()
-        httpd.shutdown()
-        httpd.server_close()
-        shutil.rmtree(folder, ignore_errors=True)
-
-    return page, close
+    escaped = html.escape(json.dumps(config), quote=True)
+    body = f'<div class="initlab-playground" id="playground" data-config="{escaped}"></div>'
+    return open_static_page(body, "document.querySelector('.initlab-playground.ilp-ready')", (1100, 1400))
 
 
 def main(argv=None):

@@ -35,16 +35,12 @@ Budgets (the README's "Benchmarks" section): (a)/(b) <= 1.5, (d)/(a) >= 10, expl
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
+import html
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -58,6 +54,9 @@ except ImportError:  # running from a checkout without `pip install -e .`
 
 from initlab.widgets import BATCH, DEFAULTS
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _page import open_static_page
+
 EXPLORER = (DEFAULTS["depth"], DEFAULTS["width"], BATCH)
 PAGE_BATCH = 64    # the in-page explorer's batch (book/_ext/initlab_explorer.py, BATCH)
 PAGE = (DEFAULTS["depth"], DEFAULTS["width"], PAGE_BATCH)
@@ -66,7 +65,6 @@ SIZES = {  # label: (depth, width, batch)
     f"in-page default {PAGE[0]}x{PAGE[1]}, batch {PAGE[2]}": PAGE,
     "large 50x512, batch 512": (50, 512, 512),
 }
-STATIC = Path(__file__).resolve().parents[1] / "src" / "initlab" / "static"
 #: The weight scales a reader sweeps in the explorer (the book's twin): each widget update moves
 #: the slider to the next, so the axes' limits change as they do for a reader.
 SCALES = (0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0, 3.0, 5.0, 10.0)
@@ -193,39 +191,14 @@ def make_keras_runner():
 # ---------------------------------------------------------------------------------------------
 # (f), (g) The explorer in the page, in headless Chromium
 
-PAGE_HTML = """<!doctype html><html><head><meta charset="utf-8">
-<link rel="stylesheet" href="initlab/explorer.css"></head><body style="width:1000px">
-<div class="initlab-explorer" id="explorer" data-config='%s'></div>
-<script type="module" src="initlab/initlab.js"></script></body></html>"""
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def make_page_update():
     """``(update, timings, close)`` driving the in-page explorer, or ``(None, reason, None)``."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        return None, f"no Playwright ({exc})", None
-    if not chromium:
-        return None, "no Chromium", None
-    folder = tempfile.mkdtemp(prefix="initlab-bench-")
-    shutil.copytree(STATIC, folder, dirs_exist_ok=True)
     state = dict(depth=PAGE[0], width=PAGE[1], batch=PAGE[2], activation="relu", init="he_normal")
-    Path(folder, "index.html").write_text(PAGE_HTML % json.dumps({"state": state}))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(_Quiet, directory=folder))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=chromium, args=[
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-    page = browser.new_page(viewport={"width": 1100, "height": 900})
-    page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html")
-    page.wait_for_function("() => document.querySelector('.initlab-explorer').dataset.verdict")
+    config = html.escape(json.dumps({"state": state}), quote=True)
+    body = f'<div class="initlab-explorer" id="explorer" data-config="{config}"></div>'
+    page, close = open_static_page(body, "document.querySelector('.initlab-explorer').dataset.verdict")
+    if page is None:
+        return None, close, None
     timings = {"compute": [], "update": []}
 
     def update(depth, width, batch, seed):
@@ -242,13 +215,6 @@ def make_page_update():
         timings["update"].append(out["update"] / 1e3)
         timings["compute"].append(out["compute"] / 1e3)
         return np.array(out["pre"]), np.array(out["act"]), np.array(out["grad"])
-
-    def close():
-        browser.close()
-        pw.stop()
-        httpd.shutdown()
-        httpd.server_close()
-        shutil.rmtree(folder, ignore_errors=True)
 
     return update, timings, close
 
