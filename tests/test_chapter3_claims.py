@@ -40,6 +40,22 @@ def test_compromise_is_the_harmonic_mean_and_the_factors_sum_to_two(shape):
     assert forward * backward <= 1 + 1e-12                          # AM-GM: the product never gains
 
 
+def test_worked_example_of_the_compromise():
+    # 100 inputs, 400 outputs: forward wants 0.01, backward 0.0025, Glorot gives 0.004.
+    n_in, n_out = 100, 400
+    var = 2 / (n_in + n_out)
+    assert var == pytest.approx(0.004, rel=1e-12)
+    assert (n_in * var, n_out * var) == (pytest.approx(0.4), pytest.approx(1.6))
+    # Either pure choice is exact one way and off by n_out / n_in = 4 the other way.
+    assert n_out * (1 / n_in) == pytest.approx(4) and n_in * (1 / n_out) == pytest.approx(1 / 4)
+    # The ordinary average of the variances is 0.00625; Glorot's is the harmonic mean: the
+    # reciprocal of the average fan, 250.
+    assert (1 / n_in + 1 / n_out) / 2 == pytest.approx(0.00625, rel=1e-12)
+    assert (n_in + n_out) / 2 == 250 and 1 / 250 == pytest.approx(var, rel=1e-12)
+    # The speed analogy: 1 km at 100 km/h and 1 km at 25 km/h average 40 km/h, not 62.5.
+    assert 2 / (1 / 100 + 1 / 25) == pytest.approx(40) and (100 + 25) / 2 == 62.5
+
+
 def test_factor_table_and_monte_carlo():
     expected = {(784, 256): (1.508, 0.492), (256, 256): (1.0, 1.0), (256, 10): (1.925, 0.075),
                 (3, 3, 64, 128): (0.667, 1.333)}
@@ -86,6 +102,33 @@ def test_uniform_limit_is_not_the_weight(shape, seed):
     assert w.std() == pytest.approx(sigma, rel=0.01)
     assert np.abs(w).mean() == pytest.approx(limit / 2, rel=0.01)
     assert limit / w.std() == pytest.approx(math.sqrt(3), rel=0.01)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cutting_the_tails_shrinks_the_std(seed):
+    # The chapter's one-line example (seed 0): a million N(0, 1) draws cut at ±2 keep 95 %
+    # (exactly 2Φ(2) − 1 = 0.9545) and their std is 0.88, the constant Keras divides by.
+    z = np.random.default_rng(seed).standard_normal(1_000_000)
+    kept = z[np.abs(z) <= 2]
+    assert kept.size / z.size == pytest.approx(math.erf(2 / math.sqrt(2)), abs=2e-3)
+    assert round(100 * kept.size / z.size) == 95
+    assert kept.std() == pytest.approx(initializers.TRUNCATION_STD, abs=2e-3)
+
+
+def test_truncated_variance_formula_by_integration():
+    # Going deeper: Var(Z | |Z| ≤ a) = 1 − 2aφ(a)/(2Φ(a) − 1), checked against a direct integral.
+    for a in (1.0, 2.0, 3.0):
+        z = np.linspace(-a, a, 400001)
+        phi = np.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
+        mass = math.erf(a / math.sqrt(2))
+        assert np.trapezoid(phi, z) == pytest.approx(mass, rel=1e-9)
+        direct = np.trapezoid(z**2 * phi, z) / mass
+        formula = 1 - 2 * a * math.exp(-a**2 / 2) / math.sqrt(2 * math.pi) / mass
+        assert direct == pytest.approx(formula, rel=1e-9)
+    phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
+    assert phi2 == pytest.approx(0.0540, abs=5e-5)
+    assert math.erf(2 / math.sqrt(2)) == pytest.approx(0.9545, abs=5e-5)
+    assert initializers.TRUNCATION_STD / math.erf(2 / math.sqrt(2)) == pytest.approx(0.92, abs=5e-3)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -153,6 +196,33 @@ def test_quarter_circle_mean():
     density = np.sqrt(4 - s**2) / math.pi
     assert np.trapezoid(density, s) == pytest.approx(1, abs=1e-6)
     assert np.trapezoid(s * density, s) == pytest.approx(8 / (3 * math.pi), abs=1e-6)
+    assert np.trapezoid(s**2 * density, s) == pytest.approx(1, abs=1e-6)   # the average square
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_stretch_factors_spread_with_depth_while_their_mean_square_stays_one(seed):
+    # Measured (seeds 0-2, width 256): one layer mean s 0.844-0.846, max 1.97-1.99, mean s² 0.99;
+    # 20 layers mean s² 0.91-1.005, median 9e-4-1.1e-3, max 6.2-6.9.
+    one, five, twenty = (beyond.product_singular_values(d, 256, "gaussian", seed=seed) for d in (1, 5, 20))
+    assert np.mean(one**2) == pytest.approx(1, abs=0.03)
+    assert one.mean() == pytest.approx(8 / (3 * math.pi), abs=0.01) and one.mean() < 1
+    assert 1.9 < one.max() <= 2.05 and one.min() < 0.05                  # "from almost 0 to 2"
+    assert np.mean(twenty**2) == pytest.approx(1, abs=0.2)
+    assert 4 < twenty.max() < 10 and np.median(twenty) < 3e-3
+    medians = [np.median(s) for s in (one, five, twenty)]
+    largest = [s.max() for s in (one, five, twenty)]
+    assert medians[0] > medians[1] > medians[2] and largest[0] < largest[1] < largest[2]
+
+
+def test_singular_values_mean_square_is_the_trace():
+    # Going deeper: (1/n) Σ s_i² = (1/n) Σ J_ik², which for i.i.d. weights is about n·Var(w).
+    rng = np.random.default_rng(0)
+    W = initializers.get("glorot_standard")((400, 400), seed=rng, dtype="float64")
+    s = np.linalg.svd(W, compute_uv=False)
+    assert np.mean(s**2) == pytest.approx(np.sum(W**2) / 400, rel=1e-10)
+    assert np.mean(s**2) == pytest.approx(1 / 3, rel=0.02)
+    D = np.diag(rng.uniform(0, 1, 400))                                   # slopes in [0, 1]
+    assert np.all(np.linalg.svd(W @ D, compute_uv=False) <= s + 1e-12)    # shrinking columns cannot stretch
 
 
 @pytest.fixture(scope="module")
