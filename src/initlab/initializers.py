@@ -141,8 +141,8 @@ def gain(activation: str, param=None) -> float:
     if key not in _GAINS:
         raise ValueError(validate.unknown("activation", activation, _GAINS))
     if key == "leaky_relu":
-        a = 0.01 if param is None else validate.real("param (negative slope)", param, low=None)
-        return math.sqrt(2.0 / (1.0 + a * a))
+        s = 0.01 if param is None else validate.real("param (negative slope)", param, low=None)
+        return math.sqrt(2.0 / (1.0 + s * s))
     if param is not None:
         raise ValueError(f"param is only used by 'leaky_relu' (its negative slope), "
                          f"not by {activation!r}")
