@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -12,11 +13,11 @@ from initlab import initializers, propagation
 
 def test_leaky_relu_second_moment_and_gain():
     z = np.random.default_rng(0).standard_normal(2_000_000)
-    for a in (0.0, 0.01, 0.2, 1.0):
-        f = np.where(z > 0, z, a * z)
+    for s in (0.0, 0.01, 0.2, 1.0):                       # the negative slope s
+        f = np.where(z > 0, z, s * z)
         # E[f²]/E[z²] is a ratio of means of 2e6 samples: its sd is below 1e-3, 5 sd < 5e-3
-        assert np.mean(f**2) / np.mean(z**2) == pytest.approx((1 + a * a) / 2, abs=5e-3)
-        assert initializers.gain("leaky_relu", a) ** 2 == pytest.approx(2 / (1 + a * a))
+        assert np.mean(f**2) / np.mean(z**2) == pytest.approx((1 + s * s) / 2, abs=5e-3)
+        assert initializers.gain("leaky_relu", s) ** 2 == pytest.approx(2 / (1 + s * s))
     # "Var[ReLU(z)] = (1/2 − 1/(2π)) Var z ≈ 0.34 Var z", measured 0.3411 in the chapter's cell
     relu = propagation.predict_variance(depth=1, width=100, activation="relu", init="lecun_normal")
     assert relu.act_std[0] ** 2 / relu.pre_var[0] == pytest.approx(0.3408, abs=1e-4)
@@ -110,13 +111,26 @@ def test_deep_relu_digits_he_trains_glorot_lags_small_random_stalls():
 
 def test_he_gain_on_a_leaky_relu_drifts_by_a_compounding_factor():
     # Exercise "ReLU's gain on a leaky ReLU": with Var w = 2/n a leaky-ReLU layer multiplies E[z²] by
-    # 2·½(1 + a²) = 1 + a², measured here on 2e6 samples for a = 0.2 (sd of the ratio < 1e-3)
+    # 2·½(1 + s²) = 1 + s², measured here on 2e6 samples for s = 0.2 (sd of the ratio < 1e-3)
     z = np.random.default_rng(1).standard_normal(2_000_000)
     f = np.where(z > 0, z, 0.2 * z)
     assert 2 * np.mean(f**2) / np.mean(z**2) == pytest.approx(1 + 0.2**2, abs=5e-3)
-    # "for a = 0.01 ... far less than the seed-to-seed wobble of a finite network": the predicted drift
+    # "for s = 0.01 ... far less than the seed-to-seed wobble of a finite network": the predicted drift
     # over 49 layers is below a tenth of the spread of eight simulated networks' ratios
     drift = (1 + 0.01**2) ** (49 / 2) - 1
     ratios = [propagation.simulate(depth=50, width=256, activation="leaky_relu", init="he_normal", seed=s).ratio
               for s in range(8)]
     assert drift < (max(ratios) - min(ratios)) / 10
+
+
+def test_one_symbol_per_meaning_a_is_an_activation_s_the_slope():
+    """a_l is the activation (notation page); the leaky slope is s, PyTorch's argument `a` is code."""
+    from _book import ROOT
+
+    text = (ROOT / "book" / "04-he-kaiming.md").read_text(encoding="utf-8")
+    notation = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
+    assert "| $s$ | the **negative slope**" in notation and "| $a_l$ | the **activation**" in notation
+    assert "1 + s^2" in text and not re.search(r"1 \+ a\^2|slope \$a|\$a = ", text)
+    assert "`a=math.sqrt(5)`" in text
+    # Adam's m and v are defined in words where the chapter uses them
+    assert re.search(r"\$m\$, of\s+the weight's gradient, and \$v\$, of the gradient's square", text)

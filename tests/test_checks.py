@@ -78,7 +78,7 @@ def test_check_sampler_accepts_correct_alternatives(seed, scheme, std):
 
 @pytest.mark.parametrize("wrong, distribution, hint", [
     (lambda shape, rng: rng.uniform(-glorot_std(shape), glorot_std(shape), size=shape), "uniform",
-     "your limit is σ, but U(−L, L) has std L/√3: the limit must be L = √3·σ"),
+     "your limit is σ, but U(−limit, limit) has std limit/√3: the limit must be √3·σ"),
     (lambda shape, rng: rng.normal(0, math.sqrt(6 / sum(compute_fans(shape))), size=shape), "normal", "uniform limit"),
     (lambda shape, rng: rng.normal(0, glorot_std(shape), size=shape), "uniform", "look normal"),
     (lambda shape, rng: _uniform(glorot_std)(shape[::-1], rng), "uniform", "transposed"),
@@ -176,30 +176,33 @@ def test_linear_grad_ratio():
 
 
 def test_check_uniform_variance_factor():
-    assert checks.check_uniform_variance_factor(lambda n, L: n * L**2 / 3).passed
-    assert checks.check_uniform_variance_factor(lambda n, L: n * (2 * L) ** 2 / 12).passed
+    assert checks.check_uniform_variance_factor(lambda n, limit: n * limit**2 / 3).passed
+    assert checks.check_uniform_variance_factor(lambda n, limit: n * (2 * limit) ** 2 / 12).passed
     assert checks.check_uniform_variance_factor(
-        lambda n, L: n * initializers.RandomUniform(-L, L).std((n, 1)) ** 2).passed
+        lambda n, limit: n * initializers.RandomUniform(-limit, limit).std((n, 1)) ** 2).passed
     for wrong, hint in [
-        (lambda n, L: n * L**2, "forgot the /3"),
-        (lambda n, L: math.sqrt(n / 3) * L, "std"),
-        (lambda n, L: L**2 / 3, "multiply by fan_in"),
-        (lambda n, L: n * L**2 / 12, "(2L)²/12"),
-        (lambda n, L: n * L / 3, "square the limit"),
-        (lambda n, L: 3 / (n * L**2), "inverted"),
-        (lambda n, L: None, "return"),
-        (lambda n, L: 1 / 0, "ZeroDivisionError"),
+        (lambda n, limit: n * limit**2, "limit²/3, not limit²: you forgot the /3"),
+        (lambda n, limit: math.sqrt(n / 3) * limit, "std"),
+        (lambda n, limit: limit**2 / 3, "multiply by fan_in"),
+        (lambda n, limit: n * limit**2 / 12, "(2·limit)²/12"),
+        (lambda n, limit: n * limit / 3, "square the limit"),
+        (lambda n, limit: 3 / (n * limit**2), "inverted"),
+        (lambda n, limit: None, "return"),
+        (lambda n, limit: 1 / 0, "ZeroDivisionError"),
     ]:
         feedback = checks.check_uniform_variance_factor(wrong)
         assert not feedback.passed and hint in feedback.message, feedback.message
+        # the uniform's bound is "limit": L is the depth (and ℒ the loss) everywhere in the course
+        assert "L," not in feedback.message and "L²" not in feedback.message, feedback.message
     assert "check_uniform_variance_factor" in checks.__all__
 
 
 def test_check_leaky_gain():
-    assert checks.check_leaky_gain(lambda a: math.sqrt(2 / (1 + a * a))).passed
-    assert checks.check_leaky_gain(lambda a: initializers.gain("leaky_relu", a)).passed
-    assert "square root" in checks.check_leaky_gain(lambda a: 2 / (1 + a * a)).message
-    assert "1 + a²" in checks.check_leaky_gain(lambda a: math.sqrt(2 / (1 + a))).message
+    assert checks.check_leaky_gain(lambda slope: math.sqrt(2 / (1 + slope**2))).passed
+    assert checks.check_leaky_gain(lambda slope: initializers.gain("leaky_relu", slope)).passed
+    assert "square root" in checks.check_leaky_gain(lambda slope: 2 / (1 + slope**2)).message
+    # the negative slope is s (chapter 4); a is an activation
+    assert "1 + s², not 1 + s" in checks.check_leaky_gain(lambda slope: math.sqrt(2 / (1 + slope))).message
 
 
 def test_check_leaky_he_drift():
@@ -209,8 +212,8 @@ def test_check_leaky_he_drift():
     assert checks.check_leaky_he_drift((1 + 0.01**2) ** 14.5, slope=0.01, depth=30).passed
     assert "square root" in checks.check_leaky_he_drift(want**2, slope=0.2, depth=50).message
     assert "49 layers apart" in checks.check_leaky_he_drift(1.04**25, slope=0.2, depth=50).message
-    assert "not 1 + a" in checks.check_leaky_he_drift(1.2**24.5, slope=0.2, depth=50).message
-    assert "only for a = 0" in checks.check_leaky_he_drift(1, slope=0.2, depth=50).message
+    assert "not 1 + s" in checks.check_leaky_he_drift(1.2**24.5, slope=0.2, depth=50).message
+    assert "only for s = 0" in checks.check_leaky_he_drift(1, slope=0.2, depth=50).message
     assert not checks.check_leaky_he_drift(9.0, slope=0.2, depth=50).passed
     assert "None" in checks.check_leaky_he_drift(None, slope=0.2, depth=50).message
     with pytest.raises(ValueError, match="depth"):

@@ -18,6 +18,17 @@ from _book import ROOT, toc_files
 NOTATION = ROOT / "book" / "notation.md"
 CHAPTERS = [doc for doc in toc_files() if re.match(r"book/\d\d-", doc)]
 
+# Glossary terms added while other chapters are being edited: (chapter, term) pairs that chapter's
+# next edit links at first use. Checked once linked (the list is then emptied): a pair whose
+# chapter already links the term, or no longer uses it, fails test_not_yet_linked_is_current.
+NOT_YET_LINKED: set[tuple[str, str]] = {
+    ("book/02-variance-theory", "pooled std"),
+    ("book/03-xavier-glorot", "pooled std"), ("book/03-xavier-glorot", "singular value"),
+    ("book/06-keras", "Adam"), ("book/06-keras", "singular value"),
+    ("book/07-choosing", "Adam"), ("book/07-choosing", "PReLU"), ("book/07-choosing", "singular value"),
+    ("book/08-modern", "singular value"),
+}
+
 ROLE = re.compile(r"\{(\w[\w:-]*)\}`([^`]*)`")
 
 
@@ -123,8 +134,16 @@ def test_prose_parser_sees_uses_and_links():
 
 @pytest.mark.parametrize("doc", CHAPTERS)
 def test_chapter_links_each_term_before_using_it(doc):
-    bad = first_use_before_link(doc, glossary_terms())
+    terms = [term for term in glossary_terms() if (doc, term) not in NOT_YET_LINKED]
+    bad = first_use_before_link(doc, terms)
     assert not bad, f"{doc} uses glossary terms before linking them: {bad}"
+
+
+def test_not_yet_linked_is_current():
+    terms = glossary_terms()
+    stale = [(doc, term) for doc, term in sorted(NOT_YET_LINKED)
+             if term not in terms or not first_use_before_link(doc, [term])]
+    assert not stale, f"remove these from NOT_YET_LINKED, the chapter links the term (or no longer uses it): {stale}"
 
 
 @pytest.mark.parametrize("doc", CHAPTERS)

@@ -182,6 +182,15 @@ def test_ch6_answer_is_the_chapters_pytorch_formula():
     assert QUESTIONS["ch6-pytorch-over-he"].answer == pytest.approx((bound**2 / 3) / (2 / fan_in), rel=1e-12)
 
 
+def test_ch6_writes_the_uniform_bound_as_limit():
+    """L is the depth (and ℒ the loss): the uniform's bound is written "limit" in every message."""
+    q = QUESTIONS["ch6-pytorch-over-he"]
+    texts = [q.explanation, q.hint] + [message for _, message in q.mistakes]
+    assert all("L)" not in t and "L²" not in t and "±L" not in t for t in texts), texts
+    assert "limit²/3" in q.explanation and "limit²/3" in q.hint
+    assert "limit²/3, not limit²" in check("ch6-pytorch-over-he", 3 * q.answer).message
+
+
 def test_ch7_answer_is_the_chapters_residual_stream():
     assert "L = 50" in _source(7) and '"residual, he_normal branches": residual()' in _source(7)
     q = QUESTIONS["ch7-residual-std-50"]

@@ -18,7 +18,7 @@ name                 scale  mode     variance                paper
 
 The distribution turns σ into samples:
 
-* ``uniform``: U(−√3·σ, √3·σ). The *limit* √3·σ is not the weight; a uniform on ±L has std L/√3.
+* ``uniform``: U(−√3·σ, √3·σ). The *limit* √3·σ is not the weight; U(−limit, limit) has std limit/√3.
 * ``truncated_normal`` (what ``"normal"`` means, as in Keras): a normal with std σ₀ cut at ±2σ₀,
   where σ₀ = σ / 0.87962566103423978, so that the truncated samples have std exactly σ.
 * ``untruncated_normal``: N(0, σ²).
@@ -112,7 +112,7 @@ def gain(activation: str, param=None) -> float:
     linear, sigmoid  1                       identity keeps E[z²]; sigmoid has no derived gain
     tanh             5/3                     empirical (slope 1 at 0, but contracts large z)
     relu             √2                      E[ReLU(z)²] = ½E[z²] (He et al. 2015)
-    leaky_relu       √(2 / (1 + a²))         E[f(z)²] = ½(1 + a²)E[z²]; ``param`` = a, default 0.01
+    leaky_relu       √(2 / (1 + s²))         E[f(z)²] = ½(1 + s²)E[z²]; ``param`` = slope s, default 0.01
     selu             3/4                     see below
     ===============  ======================  ===========================================
 
@@ -141,8 +141,8 @@ def gain(activation: str, param=None) -> float:
     if key not in _GAINS:
         raise ValueError(validate.unknown("activation", activation, _GAINS))
     if key == "leaky_relu":
-        a = 0.01 if param is None else validate.real("param (negative slope)", param, low=None)
-        return math.sqrt(2.0 / (1.0 + a * a))
+        s = 0.01 if param is None else validate.real("param (negative slope)", param, low=None)
+        return math.sqrt(2.0 / (1.0 + s * s))
     if param is not None:
         raise ValueError(f"param is only used by 'leaky_relu' (its negative slope), "
                          f"not by {activation!r}")
@@ -644,11 +644,12 @@ def _vs(name, scale, mode, distribution, doc):
 
 
 glorot_uniform = _vs("glorot_uniform", 1.0, "fan_avg", "uniform", r"""
-    Glorot & Bengio (2010): U(−L, L) with L = √(6 / (fan_in + fan_out)), so Var w = 2/(fan_in+fan_out).
+    Glorot & Bengio (2010): U(−limit, limit), limit = √(6 / (fan_in + fan_out)), Var w = limit²/3.
 
-    The compromise between the forward condition (fan_in·Var w = 1) and the backward one
+    That variance is 2/(fan_in + fan_out), the harmonic mean of 1/fan_in and 1/fan_out: the
+    compromise between the forward condition (fan_in·Var w = 1) and the backward one
     (fan_out·Var w = 1). For tanh, softsign and linear layers; Keras' default for Dense and Conv.
-    L is the uniform *limit*; the weights' std is L/√3.
+    The weights' std is limit/√3, not the limit.
 
     Examples
     --------
@@ -674,10 +675,10 @@ glorot_normal = _vs("glorot_normal", 1.0, "fan_avg", "truncated_normal", r"""
     (0.063, 0.063)
     """)
 he_uniform = _vs("he_uniform", 2.0, "fan_in", "uniform", r"""
-    He et al. (2015): U(−L, L) with L = √(6 / fan_in), so Var w = 2/fan_in.
+    He et al. (2015): U(−limit, limit) with limit = √(6 / fan_in), so Var w = limit²/3 = 2/fan_in.
 
     ReLU zeroes half of its input, E[ReLU(z)²] = ½E[z²]; the factor 2 restores it. For ReLU-family
-    layers (for leaky ReLU with slope a, use scale 2/(1+a²)).
+    layers (for leaky ReLU with negative slope s, use scale 2/(1 + s²)).
 
     Examples
     --------
@@ -704,7 +705,7 @@ he_normal = _vs("he_normal", 2.0, "fan_in", "truncated_normal", r"""
     (0.082, 0.082)
     """)
 lecun_uniform = _vs("lecun_uniform", 1.0, "fan_in", "uniform", r"""
-    LeCun et al. (1998): U(−L, L) with L = √(3 / fan_in), so Var w = 1/fan_in.
+    LeCun et al. (1998): U(−limit, limit) with limit = √(3 / fan_in), so Var w = limit²/3 = 1/fan_in.
 
     Examples
     --------
@@ -730,7 +731,8 @@ glorot_standard = _vs("glorot_standard", 1.0 / 3.0, "fan_in", "uniform", r"""
 
     Var w = 1/(3·fan_in), a third of LeCun's, so a tanh net shrinks its signal layer by layer;
     Glorot & Bengio replaced it by their normalized init. It is also PyTorch's ``nn.Linear`` and
-    ``nn.Conv*`` default (``kaiming_uniform_`` with a = √5, whose gain² = 2/(1+5) = 1/3).
+    ``nn.Conv*`` default (``kaiming_uniform_`` with its argument ``a=math.sqrt(5)``, the negative slope
+    s = √5 of a leaky ReLU, whose gain² = 2/(1 + s²) = 2/6 = 1/3).
 
     Examples
     --------

@@ -220,15 +220,16 @@ def _ch6():
         f"PyTorch's nn.Linear({fan_in}, {shape[1]}) draws its weights from U(−1/√fan_in, 1/√fan_in). "
         "What fraction of He's variance, 2/fan_in, is that?",
         ratio,
-        f"U(±L) has variance L²/3 = 1/(3·fan_in); divided by He's 2/fan_in that is 1/6 ≈ {ratio:.3f}.",
+        f"U(−limit, limit) has variance limit²/3, here (1/√fan_in)²/3 = 1/(3·fan_in); divided by He's "
+        f"2/fan_in that is 1/6 ≈ {ratio:.3f}.",
         rtol=0.05,
         mistakes=(
-            (3 * ratio, "the variance of U(−L, L) is L²/3, not L²."),
+            (3 * ratio, "the variance of U(−limit, limit) is limit²/3, not limit²."),
             (math.sqrt(ratio), "that is the ratio of the stds; the question asks for the variances."),
             (2 * ratio, "1/(3·fan_in) is a third of LeCun's 1/fan_in; He's variance is twice LeCun's."),
             (1 / ratio, "upside down: PyTorch's variance is the smaller one."),
         ),
-        hint="first the variance of U(−L, L), which is L²/3, then divide by 2/fan_in.")
+        hint="first the variance of U(−limit, limit), which is limit²/3, then divide by 2/fan_in.")
 
 
 def _ch7():

@@ -82,7 +82,7 @@ def _choice_targets(activation, slope):
         return relu_modes, [(math.sqrt(2), "")], "He (fan_in), gain √2"
     if activation in ("leaky_relu", "prelu"):
         g = math.sqrt(2 / (1 + slope * slope))
-        return relu_modes, [(g, "")], f"He (fan_in), gain √(2/(1 + a²)) = {g:.4f} for a = {slope:g}"
+        return relu_modes, [(g, "")], f"He (fan_in), gain √(2/(1 + s²)) = {g:.4f} for slope s = {slope:g}"
     if activation == "selu":
         return ("fan_in",), [(1.0, "")], "LeCun (fan_in), gain 1"
     g = beyond.moment_gain(activation)                      # gelu, swish
@@ -100,7 +100,7 @@ def check_choice(answer, activation, slope=None) -> Feedback:
 
     What counts is the variance (mode and gain); the scheme must agree with the mode. Accepted:
     linear/tanh/softsign/sigmoid: fan_avg or fan_in with gain 1 (tanh also PyTorch's 5/3);
-    relu, leaky_relu and prelu: fan_in or fan_out with gain √(2/(1 + a²)) (a = ``slope``: 0 for
+    relu, leaky_relu and prelu: fan_in or fan_out with gain √(2/(1 + s²)) (s = ``slope``: 0 for
     relu, default 0.01 for leaky_relu and 0.25, He et al.'s initial value, for prelu); selu:
     fan_in with gain 1; gelu, swish: fan_in or fan_out with gain √2 or the moment gain of
     ``initlab.beyond.moment_gain``. Gains within 1.25 % pass.
@@ -170,10 +170,10 @@ def _selu_hint(activation, mode, g, gains, slope):
 def _rectifier_hint(activation, mode, g, gains, slope):
     if _near(g, 1.0):
         return ("gain 1 (Glorot/LeCun) loses a factor √2 of std at every ReLU layer, 2^-14.5 over 30 layers "
-                "(chapter 4); the rectifier needs √(2/(1 + a²)).")
+                "(chapter 4); the rectifier needs √(2/(1 + s²)), s its negative slope.")
     if _near(g, initializers.gain("relu")) and activation != "relu":
-        return (f"√2 is plain ReLU's gain; with negative slope a = {slope:g} the negative half keeps a² of "
-                f"its second moment, so g = √(2/(1 + a²)) = {gains[0][0]:.4f}.")
+        return (f"√2 is plain ReLU's gain; with negative slope s = {slope:g} the negative half keeps s² of "
+                f"its second moment, so g = √(2/(1 + s²)) = {gains[0][0]:.4f}.")
     return None
 
 

@@ -165,7 +165,8 @@ def judge_samples(w, sigma, shapes, mistakes, target="the target", limit=None) -
                     f"the symmetry between units (chapter 1). Draw random values.")
     if abs(mean) > Z * std / math.sqrt(n):   # the mean's SE from the samples' own spread
         return fail(f"for shape {shape} your weights have mean {mean:.3g}; they must be centred on 0 "
-                    f"(std of the mean allows ±{Z * std / math.sqrt(n):.2g}). Is it U[0, L) instead of U[−L, L]?")
+                    f"(std of the mean allows ±{Z * std / math.sqrt(n):.2g}). "
+                    f"Is it U[0, limit) instead of U[−limit, limit]?")
     se_std = sigma * math.sqrt((max(KURTOSIS[k] for k in shapes) - 1) / (4 * n))
     if abs(std - sigma) > Z * se_std:
         start = f"for shape {shape} your std is {std:.4g}, {std / sigma:.3g}× {target} σ = {sigma:.4g}"
@@ -212,8 +213,8 @@ def check_sampler(student, scheme="glorot", distribution="uniform", seed=0) -> F
         sigma = target_std(scheme, shape)
         hints = [(f(shape), hint) for f, hint in std_mistakes(scheme)]
         if distribution == "uniform":  # the classic: U(−σ, σ), whose std is σ/√3
-            hints.insert(0, (sigma / math.sqrt(3), "your limit is σ, but U(−L, L) has std L/√3: the limit "
-                             "must be L = √3·σ."))
+            hints.insert(0, (sigma / math.sqrt(3), "your limit is σ, but U(−limit, limit) has std "
+                             "limit/√3: the limit must be √3·σ."))
         hints.append((sigma * TRUNCATION_STD, f"you truncated at ±2σ without correcting: draw with "
                       f"σ₀ = σ/{TRUNCATION_STD:.4f} and cut at ±2σ₀, so the final std is σ."))
         limit = math.sqrt(3) * sigma if distribution == "uniform" else None

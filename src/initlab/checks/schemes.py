@@ -2,7 +2,7 @@
 SELU's fixed point and weight scale.
 
 >>> import math
->>> check_leaky_gain(lambda a: math.sqrt(2 / (1 + a * a)))
+>>> check_leaky_gain(lambda slope: math.sqrt(2 / (1 + slope**2)))
 ✔ correct on all 7 test inputs.
 """
 
@@ -31,55 +31,60 @@ def check_uniform_variance_factor(student) -> Feedback:
     --------
     >>> check_uniform_variance_factor(lambda fan_in, limit: fan_in * limit ** 2)  # doctest: +NORMALIZE_WHITESPACE
     ✘ for 10, 0.316... you returned 1, the variance factor is 0.333333 (3× the right value):
-    the variance of U[−L, L] is L²/3, not L²: you forgot the /3.
+    the variance of U[−limit, limit] is limit²/3, not limit²: you forgot the /3.
     """
     rng = np.random.default_rng(6)
     cases = [(n, 1 / math.sqrt(n)) for n in (10, 256, 1000)]
     cases += [(int(rng.integers(5, 2000)), float(rng.uniform(0.01, 0.5))) for _ in range(5)]
-    return compare(student, cases, lambda n, L: n * L * L / 3, [
-        (lambda n, L: n * L * L, "the variance of U[−L, L] is L²/3, not L²: you forgot the /3."),
-        (lambda n, L: math.sqrt(n / 3) * L, "that is the factor on the std; the variance factor is its "
-         "square, fan_in·L²/3."),
-        (lambda n, L: L * L / 3, "that is Var w alone: each output sums fan_in products w·x, and their "
-         "variances add, so multiply by fan_in."),
-        (lambda n, L: n * L * L / 12, "U[−L, L] has width 2L, so its variance is (2L)²/12 = L²/3, not L²/12."),
-        (lambda n, L: n * L / 3, "square the limit: Var w = L²/3."),
-        (lambda n, L: 3 / (n * L * L), "you inverted the factor: it is fan_in·Var w = fan_in·L²/3."),
+    return compare(student, cases, lambda n, limit: n * limit**2 / 3, [
+        (lambda n, limit: n * limit**2, "the variance of U[−limit, limit] is limit²/3, not limit²: "
+         "you forgot the /3."),
+        (lambda n, limit: math.sqrt(n / 3) * limit, "that is the factor on the std; the variance factor is "
+         "its square, fan_in·limit²/3."),
+        (lambda n, limit: limit**2 / 3, "that is Var w alone: each output sums fan_in products w·x, and "
+         "their variances add, so multiply by fan_in."),
+        (lambda n, limit: n * limit**2 / 12, "U[−limit, limit] has width 2·limit, so its variance is "
+         "(2·limit)²/12 = limit²/3, not limit²/12."),
+        (lambda n, limit: n * limit / 3, "square the limit: Var w = limit²/3."),
+        (lambda n, limit: 3 / (n * limit**2), "you inverted the factor: it is fan_in·Var w = fan_in·limit²/3."),
     ], "variance factor", rtol=1e-4)
 
 
 def check_leaky_gain(student) -> Feedback:
-    """Check ``student(a)``: the gain of a leaky ReLU with negative slope a, √(2/(1 + a²)).
+    """Check ``student(slope)``: the gain of a leaky ReLU with negative slope s, √(2/(1 + s²)).
+
+    The leaky ReLU is f(z) = z for z > 0 and s·z otherwise (He et al. 2015 write the slope a; the
+    course keeps a for activations). Its gain g makes Var w = g²/fan_in keep E[z²] from layer to layer.
 
     Examples
     --------
     >>> import math
-    >>> check_leaky_gain(lambda a: math.sqrt(2))  # doctest: +NORMALIZE_WHITESPACE
+    >>> check_leaky_gain(lambda slope: math.sqrt(2))  # doctest: +NORMALIZE_WHITESPACE
     ✘ for 0.01 you returned 1.41421, the gain is 1.41414 (1× the right value):
-    that is the ReLU gain; the slope a gives back part of the negative half.
+    that is the ReLU gain; the slope s gives back part of the negative half.
     """
-    cases = [(a,) for a in (0.0, 0.01, 0.1, 0.2, 0.5, 1.0, 3.0)]
-    return compare(student, cases, lambda a: math.sqrt(2 / (1 + a * a)), [
-        (lambda a: 2 / (1 + a * a), "that is g², the variance factor; the gain is its square root."),
-        (lambda a: math.sqrt(2 / (1 + a)), "the negative side contributes a²·½E[z²], so it is 1 + a², not 1 + a."),
-        (lambda a: math.sqrt(2), "that is the ReLU gain; the slope a gives back part of the negative half."),
-        (lambda a: math.sqrt(1 + a * a), "E[f(z)²] = ½(1 + a²)E[z²], so g² = 2/(1 + a²): you inverted it."),
+    cases = [(s,) for s in (0.0, 0.01, 0.1, 0.2, 0.5, 1.0, 3.0)]
+    return compare(student, cases, lambda s: math.sqrt(2 / (1 + s * s)), [
+        (lambda s: 2 / (1 + s * s), "that is g², the variance factor; the gain is its square root."),
+        (lambda s: math.sqrt(2 / (1 + s)), "the negative side contributes s²·½E[z²], so it is 1 + s², not 1 + s."),
+        (lambda s: math.sqrt(2), "that is the ReLU gain; the slope s gives back part of the negative half."),
+        (lambda s: math.sqrt(1 + s * s), "E[f(z)²] = ½(1 + s²)E[z²], so g² = 2/(1 + s²): you inverted it."),
     ], "gain", rtol=1e-6)
 
 
 def check_leaky_he_drift(answer, slope, depth, rtol=0.01) -> Feedback:
     """Check ``answer``: the predicted ratio std(z_depth)/std(z_1) of a wide leaky-ReLU network
-    with negative slope ``slope`` initialized with plain He (gain √2, made for ReLU).
+    with negative slope s = ``slope`` initialized with plain He (gain √2, made for ReLU).
 
-    Each layer multiplies E[z²] by g²·½(1 + a²) = 1 + a², so the std by √(1 + a²), over the
-    depth − 1 layers between layer 1 and the last: (1 + a²)^((depth − 1)/2). A prediction rounded
+    Each layer multiplies E[z²] by g²·½(1 + s²) = 1 + s², so the std by √(1 + s²), over the
+    depth − 1 layers between layer 1 and the last: (1 + s²)^((depth − 1)/2). A prediction rounded
     to three significant digits passes (``rtol`` 1 %).
 
     Examples
     --------
     >>> check_leaky_he_drift(1.0, slope=0.2, depth=50)  # doctest: +NORMALIZE_WHITESPACE
-    ✘ you predicted 1, the std ratio is 2.61: He's gain √2 is right only for a = 0; with slope a
-    each layer keeps ½(1 + a²) of E[z²], not ½, so E[z²] grows by 1 + a² = 1.04 per layer.
+    ✘ you predicted 1, the std ratio is 2.61: He's gain √2 is right only for s = 0; with slope s
+    each layer keeps ½(1 + s²) of E[z²], not ½, so E[z²] grows by 1 + s² = 1.04 per layer.
     """
     if not (slope >= 0 and depth >= 2):
         raise ValueError(f"slope must be >= 0 and depth >= 2, got slope={slope!r}, depth={depth!r}")
@@ -90,15 +95,15 @@ def check_leaky_he_drift(answer, slope, depth, rtol=0.01) -> Feedback:
     want = per_layer ** ((depth - 1) / 2)
     start = f"you predicted {got:.3g}, the std ratio is {want:.3g}"
     if math.isclose(got, want, rel_tol=rtol):
-        return ok(f"right: {start.split(', ')[1]} = (1 + a²)^(({depth} − 1)/2): He's gain gives "
-                  f"E[z²] a factor 1 + a² = {per_layer:.4g} per layer, and small factors compound.")
+        return ok(f"right: {start.split(', ')[1]} = (1 + s²)^(({depth} − 1)/2): He's gain gives "
+                  f"E[z²] a factor 1 + s² = {per_layer:.4g} per layer, and small factors compound.")
     mistakes = [
         (per_layer ** (depth - 1), "that is the ratio of E[z²]; the std is its square root."),
         (per_layer ** (depth / 2), f"layer 1 to layer {depth} is {depth - 1} layers apart, not {depth}."),
-        ((1 + slope) ** ((depth - 1) / 2), "the negative half keeps a²·½E[z²] (the slope squared), so the "
-         "factor is 1 + a², not 1 + a."),
-        (1.0, f"He's gain √2 is right only for a = 0; with slope a each layer keeps ½(1 + a²) of E[z²], not "
-         f"½, so E[z²] grows by 1 + a² = {per_layer:.4g} per layer."),
+        ((1 + slope) ** ((depth - 1) / 2), "the negative half keeps s²·½E[z²] (the slope squared), so the "
+         "factor is 1 + s², not 1 + s."),
+        (1.0, f"He's gain √2 is right only for s = 0; with slope s each layer keeps ½(1 + s²) of E[z²], not "
+         f"½, so E[z²] grows by 1 + s² = {per_layer:.4g} per layer."),
     ]
     for wrong, hint in mistakes:
         if math.isclose(got, wrong, rel_tol=rtol):
