@@ -236,6 +236,47 @@ def test_selu_backward_pass_is_not_normalized():
     assert torch.grad_ratio == pytest.approx(0.27, abs=0.01)
 
 
+def test_truncated_exponential_moment_by_completing_the_square():
+    # E[e^{kz}; z <= 0] = e^{k^2/2} Phi(-k), checked against a direct quadrature of the integral
+    z = np.linspace(-40.0, 0.0, 400_001)
+    density = np.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
+    for k in (1.0, 2.0, 0.5):
+        integral = np.trapezoid(np.exp(k * z) * density, z)
+        assert integral == pytest.approx(math.exp(k**2 / 2) * PHI(-k), rel=1e-7)
+
+
+def test_he_normal_offset_at_layer_100_is_spread_not_bias():
+    # Measured, seeds 0-15: ratios 0.10 .. 5.25, 8 of 16 above 1, mean log -0.21 (se 0.29), std 1.14.
+    theory = predict_variance(depth=100, width=400, activation="selu", init="he_normal").act_std[-1] ** 2
+    ratio = np.array([simulate(depth=100, width=400, activation="selu", init="he_normal", batch=128,
+                               seed=s).act_std[-1] ** 2 for s in range(16)]) / theory
+    log = np.log(ratio)
+    se = log.std(ddof=1) / 4
+    assert np.all(ratio[:3] > 1)                              # the first three seeds all sit above
+    assert abs(log.mean()) < se                               # "less than its standard error from 0"
+    assert 4 <= np.sum(ratio > 1) <= 12 and ratio.min() < 1 < ratio.max()
+    assert 0.5 < log.std(ddof=1) < 2
+
+
+def test_pytorch_gain_gradient_shrinks_in_the_early_layers():
+    torch = predict_variance(depth=100, width=400, activation="selu", init=initializers.VarianceScaling(0.5625))
+    step = np.sqrt(torch.grad_var[:-1] / torch.grad_var[1:])        # std factor from layer l + 1 back to l
+    assert np.prod(step) == pytest.approx(torch.grad_ratio, rel=1e-9)
+    assert step[0] < 0.9 and np.prod(step[:10]) < 0.5 < np.prod(step[10:]) < 1
+    assert torch.pre_var[9] > 2 * torch.pre_var[-1]                  # layer 10 is far from q*
+    assert abs(step[-1] - 1) < 0.005                                  # at q*, close to 1
+
+
+def test_explorer_gradient_is_one_draw_at_width_256():
+    from initlab.widgets import render
+    theory = [predict_variance(depth=100, width=w, activation="selu", init="lecun_normal").grad_ratio
+              for w in (256, 400)]
+    assert theory[0] == pytest.approx(theory[1], rel=1e-9)            # the theory ignores the width
+    explorer = render(activation="selu", init="lecun_normal", depth=100, width=256)[2]
+    assert explorer.widths[1] == 256 and explorer.depth == 100
+    assert 20 < explorer.grad_ratio < 60 and abs(explorer.grad_ratio - theory[0]) > 1
+
+
 def test_finite_width_relu_accumulates_selu_damps():
     # Measured with the chapter's 16 seeds: Var[log] = 6.78 (ReLU, 32), 1.15 (ReLU, 256),
     # 0.048 (SELU, 32), 0.001 (SELU, 256); ReLU width 32 ranges 0.0015 .. 9.1.

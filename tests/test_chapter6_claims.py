@@ -297,6 +297,43 @@ def test_custom_initializer_round_trips_through_serialization():
     assert K.serialize(plain_function)["class_name"] == "function"      # a function is saved by name
 
 
+def test_squared_singular_values_add_up_to_the_squared_entries():
+    """The chapter's reason for the ¼: sum of σ² = sum of squared entries (the Frobenius norm²),
+    and each row of the orthonormal-rows kernel contributes 1, shared by 4·units singular values."""
+    for units in (8, 64):
+        lstm = keras.layers.LSTM(units)
+        lstm.build((None, 10, 4))
+        R = lstm.cell.recurrent_kernel.numpy().astype(np.float64)
+        assert np.allclose(np.sum(R**2, axis=1), 1, atol=1e-5)               # rows of length 1
+        total = sum(np.sum(np.linalg.svd(b, compute_uv=False) ** 2) for b in np.split(R, 4, axis=1))
+        assert total == pytest.approx(np.sum(R**2), rel=1e-9) and total == pytest.approx(units, rel=1e-5)
+    B = np.random.default_rng(0).standard_normal((5, 7))
+    assert np.sum(np.linalg.svd(B, compute_uv=False) ** 2) == pytest.approx(np.sum(B**2), rel=1e-12)
+
+
+def test_truncated_variance_by_parts():
+    # ∫_{-2}^{2} z²φ(z) dz = −4φ(2) + (2Φ(2) − 1), checked by quadrature; c² is it over P(|z| ≤ 2)
+    z = np.linspace(-2.0, 2.0, 400_001)
+    phi = np.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
+    kept = math.erf(2 / math.sqrt(2))
+    phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
+    assert np.trapezoid(z**2 * phi, z) == pytest.approx(kept - 4 * phi2, rel=1e-9)
+    assert math.sqrt((kept - 4 * phi2) / kept) == pytest.approx(initializers.TRUNCATION_STD, rel=1e-9)
+
+
+def test_sample_std_standard_error_and_kurtosis():
+    # relative SE of a sample std is sqrt((κ − 1)/(4N)); κ: normal 3, uniform 1.8, truncated normal < 3
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(2_000_000)
+    kurt = lambda x: np.mean(x**4) / np.mean(x**2) ** 2
+    assert kurt(z) == pytest.approx(3, abs=0.02)
+    assert kurt(rng.uniform(-1, 1, 2_000_000)) == pytest.approx(1.8, abs=0.01)
+    assert kurt(z[np.abs(z) <= 2]) < 2.6
+    n = 73_728
+    stds = np.array([rng.standard_normal(n).std() for _ in range(400)])
+    assert stds.std() == pytest.approx(math.sqrt(2 / (4 * n)), rel=0.15)   # 400 repeats: ~4 % noise
+
+
 # ---------------------------------------------------------------------------------------------
 # Parity and PyTorch
 
@@ -422,6 +459,40 @@ def test_deep_relu_he_trains_glorot_lags_small_random_and_zeros_stay_at_chance(d
     for init, factor in ((initializers.random_normal(stddev=0.05), 2.1e-8), ("glorot_normal", 0.0078)):
         p = propagation.predict_variance(depth=15, width=64, activation="relu", init=init)
         assert p.pre_std[-1] / p.pre_std[0] == pytest.approx(factor, rel=0.05)
+
+
+def test_adam_cannot_rescue_small_random_normal_at_depth_15(deep, digits):
+    """The gradient of one weight is far below Adam's ε, so the first layers' kernels barely move."""
+    eps = keras.optimizers.Adam().epsilon
+    assert eps == pytest.approx(1e-7)
+    for seed, run in zip(SEEDS, deep["RandomNormal(0.05)"]):
+        per_weight = run.grad_norms[:15] / 64
+        assert per_weight.max() < eps / 100                                  # measured ~1.6e-10
+        start = training.build_model(digits.n_features, digits.n_classes, notes_inits()["RandomNormal(0.05)"],
+                                     "relu", 15, 64, output_init="glorot_uniform", seed=seed)
+        assert np.allclose(start.layers[0].kernel.numpy(), run.model.layers[0].kernel.numpy(), atol=1e-3)
+        moved = max(np.abs(a.kernel.numpy() - b.kernel.numpy()).max()
+                    for a, b in zip(run.model.layers[:8], start.layers[:8]))
+        assert moved < 0.05 / 100                                            # measured ~4e-5 vs std 0.05
+
+
+def test_explorer_measures_one_width_64_draw_of_the_same_ratio():
+    from initlab.widgets import render
+    sim = render(activation="relu", init="glorot_uniform", depth=15, width=64)[2]
+    assert sim.depth == 15 and sim.widths[1] == 64
+    assert sim.ratio == pytest.approx(sim.pre_std[-1] / sim.pre_std[0])
+    theory = propagation.predict_variance(depth=15, width=64, activation="relu", init="glorot_uniform")
+    assert theory.pre_std[-1] / theory.pre_std[0] == pytest.approx(0.5**7, rel=0.02)   # 14 factors of 1/√2
+    # one draw sits within finite width's spread: Var[log q] ≈ 5·14/64, so log of the std ratio ±0.5
+    assert abs(math.log(sim.ratio / (0.5**7))) < 3 * 0.5 * math.sqrt(5 * 14 / 64)
+
+
+def test_seed_spread_in_test_images(shallow, digits):
+    final = {n: np.array([r.final_accuracy for r in shallow[n]])
+             for n in ("RandomNormal(0.05)", "GlorotNormal", "HeNormal")}
+    images = max(np.ptp(f) for f in final.values()) * len(digits.y_test)
+    assert images == pytest.approx(round(images), abs=1e-3)              # a whole number of images
+    assert 1 <= round(images) <= 10
 
 
 def test_zero_init_prose_numbers(shallow, digits):
