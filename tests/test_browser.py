@@ -262,7 +262,7 @@ def test_explorer_with_draws_shows_their_median_and_range(server, browser):
         page.wait_for_function("() => document.querySelector('.initlab-explorer').initlabExplorer.state.seed === 5")
         page.wait_for_function("() => !document.querySelector('.initlab-explorer').hasAttribute('aria-busy')")
         assert _picture(page)[1] != picture[1]
-        assert "units of its std at layer 1" in root.locator(".ilx-heat-note").inner_text()
+        assert "its std at layer 1 (relu has no fixed range)" in root.locator(".ilx-heat-note").inner_text()
         assert not blocked and not page.errors, (blocked, page.errors)
     finally:
         page.close()

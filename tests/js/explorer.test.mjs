@@ -66,6 +66,6 @@ test("draws outside 1 to 10 are refused with the range", () => {
 });
 
 test("the heat strip says what its y axis shows, bounded or not", () => {
-  assert.match(heatNote({ bounded: true, lo: -1, hi: 1 }, "tanh"), /tanh's output a on its whole range \[-1, 1\]/);
-  assert.match(heatNote({ bounded: false, lo: -3, hi: 3 }, "relu"), /units of its std at layer 1 \(relu's output has no fixed range\)/);
+  assert.match(heatNote({ bounded: true, lo: -1, hi: 1 }, "tanh"), /a on tanh's whole range \[-1, 1\]/);
+  assert.match(heatNote({ bounded: false, lo: -3, hi: 3 }, "relu"), /a ÷ its std at layer 1 \(relu has no fixed range\)/);
 });

@@ -255,12 +255,13 @@ function decades(values) {
 /**
  * The heat strip's y axis. A bounded activation (tanh, sigmoid, scaled tanh) is shown as it is, on
  * its fixed range; an unbounded one (ReLU, SELU, ...) has no range to fix, so its values are divided
- * by their std at layer 1 and shown on [−3, 3] of those units. ``heatNote`` says so in words.
+ * by their std at layer 1 and shown on [−3, 3] of those units. ``heatNote`` says so in words. With several draws the
+ * histograms are pooled over them.
  */
 export const heatLabel = (h) => (h.bounded ? "a = f(z)" : "a / std(a at layer 1)");
 export const heatNote = (h, activation) => (h.bounded
-  ? `y: ${activation}'s output a on its whole range [${h.lo}, ${h.hi}]`
-  : `y: a in units of its std at layer 1 (${activation}'s output has no fixed range)`);
+  ? `y: a on ${activation}'s whole range [${h.lo}, ${h.hi}]`
+  : `y: a ÷ its std at layer 1 (${activation} has no fixed range)`);
 
 export function drawHeat(canvas, colors, sim) {
   const h = sim.act_hist, depth = sim.depth;
@@ -411,8 +412,7 @@ export class Explorer {
       <p class="ilx-rule">Verdict rule: ${html(VERDICT_RULE)}.${this.draws > 1
         ? ` With ${this.draws} draws, the verdict reads their median line.` : ""}</p>
       <div class="ilx-panels">
-        <figure class="ilx-panel"><figcaption id="${id}-heat-title">activations per layer (histogram; brighter = more units${this.draws > 1
-          ? `, all ${this.draws} draws pooled` : ""})<br><span class="ilx-heat-note"></span></figcaption>
+        <figure class="ilx-panel"><figcaption id="${id}-heat-title">activations per layer (histogram; brighter = more units)<br><span class="ilx-heat-note"></span></figcaption>
           <canvas class="ilx-heat" role="img" aria-labelledby="${id}-heat-title"></canvas></figure>
         <figure class="ilx-panel"><figcaption><span class="ilx-key ilx-key-fwd">forward: std(z)</span>
           <span class="ilx-key ilx-key-bwd">backward: std(∂L/∂z)</span> <span class="ilx-key ilx-key-theory">theory</span>${this.draws > 1
