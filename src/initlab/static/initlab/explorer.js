@@ -290,8 +290,10 @@ export function stdLimits(shown, hold = null) {
   return hold ? [Math.min(lo, hold[0]), Math.max(hi, hold[1])] : [lo, hi];
 }
 
-/** Fill the band between ``lo`` and ``hi`` per layer (a stretch of layers where both are shown). */
-function band(ctx, X, Y, lo, hi, color, ok) {
+/** Fill the band between ``lo`` and ``hi`` per layer, over each stretch of layers where ``hi`` is
+ * shown; a ``lo`` of 0 (a draw whose signal died) reaches down to the axis' ``floor``. */
+function band(ctx, X, Y, lo, hi, color, ok, floor) {
+  lo = lo.map((y) => (y <= 0 ? floor : y));
   ctx.fillStyle = color; ctx.globalAlpha = 0.22;
   let run = [];
   const flush = () => {
@@ -303,7 +305,7 @@ function band(ctx, X, Y, lo, hi, color, ok) {
     }
     run = [];
   };
-  lo.forEach((_, l) => { if (ok(lo[l]) && ok(hi[l])) run.push(l); else flush(); });
+  lo.forEach((_, l) => { if (ok(lo[l]) && ok(hi[l])) run.push(l); else flush(); });  // skips Infinity
   flush();
   ctx.globalAlpha = 1;
 }
@@ -320,8 +322,8 @@ export function drawStd(canvas, colors, sim, theory, hold = null, range = null) 
   const { ctx, X, Y, pad, pw } = frame(canvas, colors, { xmin: 0.5, xmax: sim.depth + 0.5, ymin, ymax, log: true,
     ylabel: "std (log scale)", yticks });
   if (range) {
-    band(ctx, X, Y, range.pre_std.lo, range.pre_std.hi, colors.fwd, keep);
-    band(ctx, X, Y, range.grad_std.lo, range.grad_std.hi, colors.bwd, keep);
+    band(ctx, X, Y, range.pre_std.lo, range.pre_std.hi, colors.fwd, keep, ymin);
+    band(ctx, X, Y, range.grad_std.lo, range.grad_std.hi, colors.bwd, keep, ymin);
   }
   line(ctx, X, Y, theory.pre_std, colors.theory, { dash: [2, 3], ok: keep });
   line(ctx, X, Y, theory.grad_std, colors.theory, { dash: [2, 3], ok: keep });
