@@ -111,3 +111,20 @@ def test_every_break_preset_breaks_and_every_fix_preset_is_healthy():
     wrong = [(page, p["kind"], p["label"], r.get("verdict", r)) for (page, p, _), r in zip(runs, results)
              if "verdict" not in r or r["verdict"].startswith("healthy") != (p["kind"] == "fix")]
     assert not wrong, wrong
+
+
+def test_the_captions_claims_about_states_without_a_button():
+    """Chapter 5: the weight scale dragged to about 0.75 (the slider's neighbours 0.741, 0.759)
+    gives *healthy* with the forward std settled well below 1. Chapter 7: at the edge over 50
+    layers the verdict tips between *vanishing* and *healthy* from draw to draw."""
+    from test_engine_parity import engine
+
+    selu = dict(activation="selu", init="lecun_normal", depth=100, width=256, batch=64, seed=0)
+    edge = dict(activation="tanh", init="lecun_normal", depth=50, width=256, batch=64, scale=1)
+    got = engine([("explore", {**selu, "scale": s}, 1) for s in (0.741, 0.759)]
+                 + [("explore", {**edge, "seed": s}, 1) for s in range(6)])
+    for r in got[:2]:
+        assert r["verdict"].startswith("healthy"), r["verdict"]
+        assert max(r["sim"]["pre_std"][50:]) < 0.5 * r["sim"]["pre_std"][0]
+    tips = {r["verdict"].split(":")[0] for r in got[2:]}
+    assert tips == {"vanishing", "healthy"}, tips
