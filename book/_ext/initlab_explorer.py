@@ -178,13 +178,15 @@ def _static_picture(state) -> tuple[str, str]:
 def visit_explorer_html(self, node):
     uri, text = _static_picture(node["config"]["state"])
     config = html.escape(json.dumps(node["config"]), quote=True)
+    draws = node["config"]["draws"]
+    one = f" (one random draw; the live explorer shows the median and range of {draws})" if draws > 1 else ""
     self.body.append(
         f'<div class="initlab-explorer" id="{node["ids"][0]}" data-config="{config}">'
         '<div class="initlab-explorer-static">'
         f'<p><strong>{html.escape(text)}</strong></p>'
         f'<img src="{uri}" alt="The explorer\'s starting state: per-layer activation histograms, '
         'forward and backward std per layer with the theory, saturated and dead fractions.">'
-        '<p class="initlab-explorer-note">This is the explorer\'s starting state. With JavaScript '
+        f'<p class="initlab-explorer-note">This is the explorer\'s starting state{one}. With JavaScript '
         'on (and the book served over http, e.g. <code>python -m http.server</code> in its folder), '
         'the explorer computes in the page and every control responds.</p></div>')
 

@@ -10,7 +10,10 @@
  *   - the forward and backward std per layer on a log axis, with the theory dotted,
  *   - the saturated and dead fractions per layer,
  *
- * and a verdict line in an ARIA live region. Every change runs ``simulate`` in a worker (the page
+ * and a verdict line in an ARIA live region. A preset sets a whole scenario (the starting state
+ * with its own settings on top). With ``draws`` > 1 in the configuration, every state runs with the
+ * seeds seed..seed + draws − 1 and the std panel shows their median line with the range shaded;
+ * the verdict reads the median. Every change runs ``simulate`` in a worker (the page
  * stays responsive while a slider is dragged; a burst of changes computes only the latest) and
  * redraws by hand on canvas: no plotting library, a few hundred lines instead of a dependency.
  * The state lives in the URL hash, ``#<id>:init=zeros&scale=1&...``, so a link reopens it.
