@@ -192,11 +192,20 @@ def test_explorer_follows_keyboard_and_mouse_and_round_trips_its_hash(server, br
         picture2 = _picture(page)
         assert picture2 != picture
 
+        # A new draw and a shallower network, then a preset: it sets the whole scenario, the
+        # directive's depth and seed included, whatever was done before.
+        root.locator("button.ilx-resample").click()
+        depth = root.locator("input[name=depth]")
+        depth.focus()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("() => document.querySelector('.initlab-explorer').initlabExplorer.state.depth === 29")
         # Keyboard: a preset button takes Enter.
         root.locator("button.ilx-break", has_text="zero").focus()
         page.keyboard.press("Enter")
         verdict3 = _settled(page, verdict2)
         assert verdict3.startswith("no signal"), verdict3
+        state = page.evaluate("() => document.querySelector('.initlab-explorer').initlabExplorer.state")
+        assert (state["depth"], state["seed"], state["init"]) == (30, 0, "zeros"), state
 
         # Mouse: pick the tanh activation, the fix preset, then drag the weight scale far right.
         root.locator("button.ilx-fix", has_text="Xavier + tanh").click()
@@ -228,6 +237,32 @@ def test_explorer_follows_keyboard_and_mouse_and_round_trips_its_hash(server, br
             assert not blocked2 and not other.errors, (blocked2, other.errors)
         finally:
             other.close()
+        assert not blocked and not page.errors, (blocked, page.errors)
+    finally:
+        page.close()
+
+
+def test_explorer_with_draws_shows_their_median_and_range(server, browser):
+    """Chapter 2's finite-width explorer runs 5 seeds: its legend and rule say so, the status counts
+    the draws, "new random draws" moves to the next 5 seeds, and its narrow preset is not healthy."""
+    page, blocked = _open(browser, f"{server}/book/02-variance-theory.html")
+    try:
+        _wait_for_explorers(page)
+        root = page.locator(".initlab-explorer").first
+        assert root.locator(".ilx-key-band").inner_text() == "median and range over 5 draws"
+        assert "median line" in root.locator(".ilx-rule").inner_text()
+        assert "(5 draws)" in root.locator(".ilx-status").inner_text()
+        verdict = root.get_attribute("data-verdict")
+        assert verdict.startswith("healthy"), verdict                       # He + ReLU at width 256
+        picture = _picture(page)
+        root.locator("button.ilx-break", has_text="very narrow").click()
+        verdict2 = _settled(page, verdict)
+        assert verdict2.startswith(("vanishing", "dying")), verdict2
+        root.locator("button.ilx-resample").click()
+        page.wait_for_function("() => document.querySelector('.initlab-explorer').initlabExplorer.state.seed === 5")
+        page.wait_for_function("() => !document.querySelector('.initlab-explorer').hasAttribute('aria-busy')")
+        assert _picture(page)[1] != picture[1]
+        assert "its std at layer 1 (relu has no fixed range)" in root.locator(".ilx-heat-note").inner_text()
         assert not blocked and not page.errors, (blocked, page.errors)
     finally:
         page.close()

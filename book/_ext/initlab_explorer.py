@@ -9,6 +9,7 @@ In a chapter::
     :depth: 30
     :break: zero weights: init=zeros scale=1; small random: init=random_normal scale=0.2
     :fix: Xavier + tanh: activation=tanh init=glorot_uniform scale=1
+    :draws: 1
 
     What to notice: the caption, in Markdown.
     ```
@@ -16,7 +17,11 @@ In a chapter::
 The options give the starting state (``init``, ``activation``, ``depth``, ``width``, ``scale``,
 ``batch``, ``seed``, defaults as ``initlab.widgets.DEFAULTS``) and the preset buttons: ``break`` and
 ``fix`` each list ``label: key=value ...`` entries separated by ``;`` (default: the explorer's
-``BREAK_IT`` and ``FIX_IT``). Every name and number is checked when the book is built.
+``BREAK_IT`` and ``FIX_IT``). A preset is a whole scenario: the settings it does not name are the
+directive's own (its options, else the defaults), the seed included, so pressing it shows the same
+picture whatever the reader did before. ``draws`` (1 to ``MAX_DRAWS``, default 1) runs that many
+seeds, seed, seed + 1, ..., and shows their median with the range per layer, for explorers where a
+single random draw would mislead. Every name and number is checked when the book is built.
 
 The page gets a ``div.initlab-explorer`` with the configuration as JSON and, inside it, the
 starting state drawn by the Python explorer (``initlab.widgets.render``): that picture is what a
@@ -44,6 +49,9 @@ BATCHES = (32, 64, 128, 256)
 #: The in-page explorer's batch: 64 examples × 256 units estimate each std to about ±0.6 %, and an
 #: update stays within its 100 ms budget (make bench).
 BATCH = 64
+#: At most this many random draws per explorer (``explorer.js``' MAX_DRAWS).
+MAX_DRAWS = 10
+SETTINGS = ("activation", "init", "depth", "width", "scale", "batch", "seed")
 
 
 class explorer_node(nodes.General, nodes.Element):
@@ -100,6 +108,36 @@ def parse_presets(text, kind, setting=_setting):
     return presets
 
 
+def _draws(text):
+    """The ``draws`` option: an integer from 1 to MAX_DRAWS."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or not 1 <= value <= MAX_DRAWS:
+        raise ValueError(f"draws must be an integer from 1 to {MAX_DRAWS} (how many random draws to "
+                         f"show), got {text!r}")
+    return value
+
+
+def explorer_config(options):
+    """The explorer's configuration from the directive's options (name -> text): the starting
+    ``state`` (every setting), the ``presets``, each completed into a whole state, and ``draws``.
+
+    >>> explorer_config({"width": "16", "break": "wide: width=512"})["presets"][0]["set"]["depth"]
+    30
+    """
+    state = {**widgets.DEFAULTS, "batch": BATCH, "seed": 0}
+    state.update({k: _setting(k, v) for k, v in options.items() if k in SETTINGS})
+    presets = (parse_presets(options.get("break", ""), "break")
+               + parse_presets(options.get("fix", ""), "fix"))
+    if "break" not in options and "fix" not in options:
+        presets = _default_presets()
+    for p in presets:
+        p["set"] = {**state, **p["set"]}
+    return {"state": state, "presets": presets, "draws": _draws(options.get("draws", "1"))}
+
+
 def _default_presets():
     fmt = lambda d: " ".join(f"{k}={v}" for k, v in d.items())
     return (parse_presets("; ".join(f"{k}: {fmt(v)}" for k, v in widgets.BREAK_IT.items()), "break")
@@ -110,17 +148,11 @@ class ExplorerDirective(SphinxDirective):
     has_content = True
     option_spec = {key: directives.unchanged_required for key in
                    ("activation", "init", "depth", "width", "scale", "batch", "seed", "break", "fix",
-                    "name")}
+                    "draws", "name")}
 
     def run(self):
         try:
-            state = {"batch": BATCH, "seed": 0}
-            state.update({k: _setting(k, v) for k, v in self.options.items()
-                          if k not in ("break", "fix", "name")})
-            presets = (parse_presets(self.options.get("break", ""), "break")
-                       + parse_presets(self.options.get("fix", ""), "fix"))
-            if "break" not in self.options and "fix" not in self.options:
-                presets = _default_presets()
+            config = explorer_config(self.options)
         except ValueError as exc:
             raise self.error(f"initlab-explorer: {exc}") from None
         env = self.env
@@ -128,8 +160,7 @@ class ExplorerDirective(SphinxDirective):
         env.temp_data["initlab_explorers"] = count
         node = explorer_node()
         node["ids"] = [self.options.get("name", f"explorer-{count}" if count > 1 else "explorer")]
-        node["state"] = state
-        node["presets"] = presets
+        node["config"] = config
         if self.content:
             caption = nodes.container(classes=["initlab-explorer-caption"])
             self.state.nested_parse(self.content, self.content_offset, caption)
@@ -145,15 +176,17 @@ def _static_picture(state) -> tuple[str, str]:
 
 
 def visit_explorer_html(self, node):
-    uri, text = _static_picture(node["state"])
-    config = html.escape(json.dumps({"state": node["state"], "presets": node["presets"]}), quote=True)
+    uri, text = _static_picture(node["config"]["state"])
+    config = html.escape(json.dumps(node["config"]), quote=True)
+    draws = node["config"]["draws"]
+    one = f" (one random draw; the live explorer shows the median and range of {draws})" if draws > 1 else ""
     self.body.append(
         f'<div class="initlab-explorer" id="{node["ids"][0]}" data-config="{config}">'
         '<div class="initlab-explorer-static">'
         f'<p><strong>{html.escape(text)}</strong></p>'
         f'<img src="{uri}" alt="The explorer\'s starting state: per-layer activation histograms, '
         'forward and backward std per layer with the theory, saturated and dead fractions.">'
-        '<p class="initlab-explorer-note">This is the explorer\'s starting state. With JavaScript '
+        f'<p class="initlab-explorer-note">This is the explorer\'s starting state{one}. With JavaScript '
         'on (and the book served over http, e.g. <code>python -m http.server</code> in its folder), '
         'the explorer computes in the page and every control responds.</p></div>')
 

@@ -10,7 +10,10 @@
  *   - the forward and backward std per layer on a log axis, with the theory dotted,
  *   - the saturated and dead fractions per layer,
  *
- * and a verdict line in an ARIA live region. Every change runs ``simulate`` in a worker (the page
+ * and a verdict line in an ARIA live region. A preset sets a whole scenario (the starting state
+ * with its own settings on top). With ``draws`` > 1 in the configuration, every state runs with the
+ * seeds seed..seed + draws − 1 and the std panel shows their median line with the range shaded;
+ * the verdict reads the median. Every change runs ``simulate`` in a worker (the page
  * stays responsive while a slider is dragged; a burst of changes computes only the latest) and
  * redraws by hand on canvas: no plotting library, a few hundred lines instead of a dependency.
  * The state lives in the URL hash, ``#<id>:init=zeros&scale=1&...``, so a link reopens it.
@@ -21,7 +24,7 @@ import { initializerName } from "./initializers.js";
 import { sizeCanvas } from "./canvas.js";
 import { hashCodec } from "./hashstate.js";
 import { pyFormat } from "./pyformat.js";
-import { Simulator } from "./simulate.js";
+import { Simulator, ratio } from "./simulate.js";
 import { predictVariance } from "./theory.js";
 import { VERDICT_RULE, verdict } from "./verdict.js";
 
@@ -60,16 +63,79 @@ export function checkState(state) {
 /** The state as a URL hash query, and back. */
 export const { encode: encodeState, decode: decodeState } = hashCodec(KEYS, checkState);
 
-/** Run one state: the simulation, the theory and the verdict (in the worker, or here). */
-export function compute(simulator, s) {
-  const t0 = performance.now();
-  const sim = simulator.run({ depth: s.depth, width: s.width, batch: s.batch, activation: s.activation,
-    init: s.init, scale: s.scale, seed: s.seed, bins: BINS });
-  const theory = predictVariance({ depth: s.depth, width: s.width, activation: s.activation, init: s.init, scale: s.scale });
-  return { sim, theory, verdict: verdict(sim), compute: performance.now() - t0 };
+/** How many random draws an explorer may show at once (the directive's ``:draws:``). */
+export const MAX_DRAWS = 10;
+/** Above this many bytes of weights, the draws share one simulator (resampling each time) instead
+ * of keeping one sampled network each: memory stays bounded at any depth and width. */
+const POOL_BYTES = 2 ** 25;
+const STAT_KEYS = ["pre_std", "act_std", "act_mean", "grad_std", "saturation", "dead"];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * The per-layer median of several runs of ``simulate`` (the same network, different seeds), as one
+ * run: every statistic is the median over the runs at each layer, the ratios are those of the
+ * median lines, an overflow is where the median reaches Infinity, the histograms are pooled.
+ * One run is returned as it is.
+ *
+ * >>> medianRun([a, b, c]).pre_std[l] === median([a.pre_std[l], b.pre_std[l], c.pre_std[l]])
+ */
+export function medianRun(sims) {
+  if (!Array.isArray(sims) || !sims.length) throw new TypeError("medianRun needs a non-empty list of simulate() results");
+  if (sims.length === 1) return sims[0];
+  const first = sims[0], depth = first.depth, last = depth - 1;
+  const out = { ...first, draws: sims.length };
+  for (const k of STAT_KEYS) out[k] = Array.from({ length: depth }, (_, l) => median(sims.map((s) => s[k][l])));
+  const fwd = out.pre_std.findIndex((v) => !Number.isFinite(v));
+  out.overflow_layer = fwd < 0 ? null : fwd + 1;
+  let back = null;
+  if (out.overflow_layer === null) out.grad_std.forEach((v, l) => { if (!Number.isFinite(v)) back = l + 1; });
+  out.grad_overflow_layer = back;
+  out.ratio = ratio(out.pre_std[last], out.pre_std[0]);
+  out.act_ratio = ratio(out.act_std[last], out.act_std[0]);
+  out.grad_ratio = ratio(out.grad_std[0], out.grad_std[last]);
+  out.message = `median over ${sims.length} draws (seeds ${first.seed}-${first.seed + sims.length - 1})`;
+  if (first.act_hist) {
+    out.act_hist = { ...first.act_hist, counts: first.act_hist.counts.map((row, l) =>
+      Array.from(row, (_, b) => sims.reduce((t, s) => t + s.act_hist.counts[l][b], 0) / sims.length)) };
+  }
+  return out;
 }
 
-/** Computes states off the main thread when it can; ``run(state)`` resolves to compute()'s result.
+/** Per layer, the smallest and largest std over the runs: {pre_std: {lo, hi}, grad_std: {lo, hi}}. */
+export function drawBand(sims) {
+  const range = (k) => ({ lo: sims[0][k].map((_, l) => Math.min(...sims.map((s) => s[k][l]))),
+    hi: sims[0][k].map((_, l) => Math.max(...sims.map((s) => s[k][l]))) });
+  return { pre_std: range("pre_std"), grad_std: range("grad_std") };
+}
+
+/**
+ * Run one state ``draws`` times, with seeds seed, seed + 1, ..., seed + draws − 1: the median run
+ * and its verdict, the band of the draws (null for one draw) and the theory. ``simulator``: one
+ * Simulator, or a list (a pool, filled as needed) that keeps each draw's sampled network.
+ */
+export function compute(simulator, s, draws = 1) {
+  const t0 = performance.now();
+  if (!Number.isInteger(draws) || draws < 1 || draws > MAX_DRAWS) {
+    throw new RangeError(`draws must be an integer from 1 to ${MAX_DRAWS}, got ${draws}`);
+  }
+  const pooled = Array.isArray(simulator) && 4 * s.depth * s.width * s.width <= POOL_BYTES;
+  const pick = (i) => {
+    if (!Array.isArray(simulator)) return simulator;
+    const j = pooled ? i : 0;
+    return (simulator[j] = simulator[j] || new Simulator());
+  };
+  const sims = Array.from({ length: draws }, (_, i) => pick(i).run({ depth: s.depth, width: s.width,
+    batch: s.batch, activation: s.activation, init: s.init, scale: s.scale, seed: s.seed + i, bins: BINS }));
+  const sim = medianRun(sims);
+  const theory = predictVariance({ depth: s.depth, width: s.width, activation: s.activation, init: s.init, scale: s.scale });
+  return { sim, band: draws > 1 ? drawBand(sims) : null, theory, verdict: verdict(sim), compute: performance.now() - t0 };
+}
+
+/** Computes states off the main thread when it can; ``run(state, draws)`` resolves to compute()'s result.
  * ``workerUrl``: where worker.js is (default: beside this module). */
 class Runner {
   constructor(workerUrl) {
@@ -87,13 +153,13 @@ class Runner {
   fallBack() {                     // no module workers (or they failed to load): compute here
     if (this.worker) this.worker.terminate();
     this.worker = null;
-    this.simulator = this.simulator || new Simulator();
-    for (const [id, { state }] of this.queue) setTimeout(() => this.local(id, state));
+    this.simulators = this.simulators || [];
+    for (const [id, { state, draws }] of this.queue) setTimeout(() => this.local(id, state, draws));
   }
 
-  local(id, state) {
+  local(id, state, draws) {
     try {
-      this.settle({ id, ...compute(this.simulator, state) });
+      this.settle({ id, ...compute(this.simulators, state, draws) });
     } catch (e) {
       this.settle({ id, error: e.message });
     }
@@ -106,12 +172,12 @@ class Runner {
     if (data.error) job.reject(new Error(data.error)); else job.resolve(data);
   }
 
-  run(state) {
+  run(state, draws = 1) {
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.queue.set(id, { state, resolve, reject });
-      if (this.worker) this.worker.postMessage({ id, state });
-      else setTimeout(() => this.local(id, state));
+      this.queue.set(id, { state, draws, resolve, reject });
+      if (this.worker) this.worker.postMessage({ id, state, draws });
+      else setTimeout(() => this.local(id, state, draws));
     });
   }
 }
@@ -189,10 +255,21 @@ function decades(values) {
   return [10 ** Math.floor(Math.min(...logs) - 0.2), 10 ** Math.ceil(Math.max(...logs) + 0.2)];
 }
 
+/**
+ * The heat strip's y axis. A bounded activation (tanh, sigmoid, scaled tanh) is shown as it is, on
+ * its fixed range; an unbounded one (ReLU, SELU, ...) has no range to fix, so its values are divided
+ * by their std at layer 1 and shown on [−3, 3] of those units. ``heatNote`` says so in words. With several draws the
+ * histograms are pooled over them.
+ */
+export const heatLabel = (h) => (h.bounded ? "a = f(z)" : "a / std(a at layer 1)");
+export const heatNote = (h, activation) => (h.bounded
+  ? `y: a on ${activation}'s whole range [${h.lo}, ${h.hi}]`
+  : `y: a ÷ its std at layer 1 (${activation} has no fixed range)`);
+
 export function drawHeat(canvas, colors, sim) {
   const h = sim.act_hist, depth = sim.depth;
   const { ctx, X, Y } = frame(canvas, colors, { xmin: 0.5, xmax: depth + 0.5, ymin: h.lo, ymax: h.hi,
-    ylabel: h.bounded ? "a = f(z)" : "a / std(a at layer 1)", yticks: [h.lo, (h.lo + h.hi) / 2, h.hi] });
+    ylabel: heatLabel(h), yticks: [h.lo, (h.lo + h.hi) / 2, h.hi] });
   const dy = (h.hi - h.lo) / BINS;
   h.counts.forEach((counts, l) => {
     counts.forEach((c, b) => {
@@ -216,9 +293,30 @@ export function stdLimits(shown, hold = null) {
   return hold ? [Math.min(lo, hold[0]), Math.max(hi, hold[1])] : [lo, hi];
 }
 
-export function drawStd(canvas, colors, sim, theory, hold = null) {
+/** Fill the band between ``lo`` and ``hi`` per layer, over each stretch of layers where ``hi`` is
+ * shown; a ``lo`` of 0 (a draw whose signal died) reaches down to the axis' ``floor``. */
+function band(ctx, X, Y, lo, hi, color, ok, floor) {
+  lo = lo.map((y) => (y <= 0 ? floor : y));
+  ctx.fillStyle = color; ctx.globalAlpha = 0.22;
+  let run = [];
+  const flush = () => {
+    if (run.length) {
+      ctx.beginPath();
+      run.forEach((l, i) => (i ? ctx.lineTo(X(l + 1), Y(hi[l])) : ctx.moveTo(X(l + 1), Y(hi[l]))));
+      [...run].reverse().forEach((l) => ctx.lineTo(X(l + 1), Y(lo[l])));
+      ctx.closePath(); ctx.fill();
+    }
+    run = [];
+  };
+  lo.forEach((_, l) => { if (ok(lo[l]) && ok(hi[l])) run.push(l); else flush(); });  // skips Infinity
+  flush();
+  ctx.globalAlpha = 1;
+}
+
+export function drawStd(canvas, colors, sim, theory, hold = null, range = null) {
   const keep = (y) => Number.isFinite(y) && y > 0 && y < 1e300;
   const series = [sim.pre_std, sim.grad_std, theory.pre_std, theory.grad_std];
+  if (range) series.push(range.pre_std.lo, range.pre_std.hi, range.grad_std.lo, range.grad_std.hi);
   const shown = series.flat().filter(keep);
   const [ymin, ymax] = stdLimits(shown, hold);
   const yticks = [];
@@ -226,6 +324,10 @@ export function drawStd(canvas, colors, sim, theory, hold = null) {
   for (let e = Math.round(Math.log10(ymin)); e <= Math.log10(ymax) + 1e-9; e += every) yticks.push(10 ** e);
   const { ctx, X, Y, pad, pw } = frame(canvas, colors, { xmin: 0.5, xmax: sim.depth + 0.5, ymin, ymax, log: true,
     ylabel: "std (log scale)", yticks });
+  if (range) {
+    band(ctx, X, Y, range.pre_std.lo, range.pre_std.hi, colors.fwd, keep, ymin);
+    band(ctx, X, Y, range.grad_std.lo, range.grad_std.hi, colors.bwd, keep, ymin);
+  }
   line(ctx, X, Y, theory.pre_std, colors.theory, { dash: [2, 3], ok: keep });
   line(ctx, X, Y, theory.grad_std, colors.theory, { dash: [2, 3], ok: keep });
   line(ctx, X, Y, sim.pre_std, colors.fwd, { marker: true, ok: keep });
@@ -268,6 +370,10 @@ export class Explorer {
     const config = JSON.parse(root.dataset.config || "{}");
     this.presets = config.presets || [];
     this.start = checkState(config.state || {});
+    this.draws = config.draws === undefined ? 1 : config.draws;
+    if (!Number.isInteger(this.draws) || this.draws < 1 || this.draws > MAX_DRAWS) {
+      throw new RangeError(`draws must be an integer from 1 to ${MAX_DRAWS}, got ${this.draws}`);
+    }
     this.timings = [];
     this.runner = new Runner(workerUrl);
     this.build();
@@ -301,19 +407,21 @@ export class Explorer {
         <label>width <input type="range" name="width" min="${LIMITS.width[0]}" max="${LIMITS.width[1]}" step="4"><output></output></label>
         <label>weight scale <input type="range" name="scale" min="-2" max="2" step="0.01"><output></output></label>
         <label>batch <select name="batch">${option(this.start.batch, BATCHES)}</select></label>
-        <button type="button" class="ilx-resample" title="draw new random weights and inputs">new random draw</button>
+        <button type="button" class="ilx-resample" title="draw new random weights and inputs">${this.draws > 1 ? `${this.draws} new random draws` : "new random draw"}</button>
       </div>
       <div class="ilx-presets" role="group" aria-label="presets">
         ${this.presets.some((p) => p.kind === "break") ? `<span class="ilx-preset-label">Break it:</span>${presetButtons("break")}` : ""}
         ${this.presets.some((p) => p.kind === "fix") ? `<span class="ilx-preset-label">Fix it:</span>${presetButtons("fix")}` : ""}
       </div>
       <p class="ilx-verdict" role="status" aria-live="polite" aria-atomic="true"></p>
-      <p class="ilx-rule">Verdict rule: ${html(VERDICT_RULE)}.</p>
+      <p class="ilx-rule">Verdict rule: ${html(VERDICT_RULE)}.${this.draws > 1
+        ? ` With ${this.draws} draws, the verdict reads their median line.` : ""}</p>
       <div class="ilx-panels">
-        <figure class="ilx-panel"><figcaption id="${id}-heat-title">activations per layer (histogram; brighter = more units)</figcaption>
+        <figure class="ilx-panel"><figcaption id="${id}-heat-title">activations per layer (histogram; brighter = more units)<br><span class="ilx-heat-note"></span></figcaption>
           <canvas class="ilx-heat" role="img" aria-labelledby="${id}-heat-title"></canvas></figure>
         <figure class="ilx-panel"><figcaption><span class="ilx-key ilx-key-fwd">forward: std(z)</span>
-          <span class="ilx-key ilx-key-bwd">backward: std(∂L/∂z)</span> <span class="ilx-key ilx-key-theory">theory</span></figcaption>
+          <span class="ilx-key ilx-key-bwd">backward: std(∂L/∂z)</span> <span class="ilx-key ilx-key-theory">theory</span>${this.draws > 1
+          ? `<br><span class="ilx-key ilx-key-band">median and range over ${this.draws} draws</span>` : ""}</figcaption>
           <canvas class="ilx-std" role="img"></canvas></figure>
         <figure class="ilx-panel"><figcaption><span class="ilx-key ilx-key-sat">saturated (bounded act.)</span>
           <span class="ilx-key ilx-key-dead">dead ReLUs</span></figcaption>
@@ -331,8 +439,9 @@ export class Explorer {
     for (const [name, el] of Object.entries(this.controls)) {
       el.addEventListener(el.tagName === "SELECT" ? "change" : "input", () => this.fromControl(name));
     }
-    live.querySelector(".ilx-resample").addEventListener("click", () => this.set({ seed: this.state.seed + 1 }));
-    live.querySelectorAll(".ilx-preset").forEach((b) => b.addEventListener("click", () => this.set(this.presets[+b.dataset.preset].set)));
+    this.heatNoteEl = live.querySelector(".ilx-heat-note");
+    live.querySelector(".ilx-resample").addEventListener("click", () => this.set({ seed: this.state.seed + this.draws }));
+    live.querySelectorAll(".ilx-preset").forEach((b) => b.addEventListener("click", () => this.preset(+b.dataset.preset)));
   }
 
   fromControl(name) {
@@ -352,6 +461,12 @@ export class Explorer {
     c.width.nextElementSibling.value = String(s.width);
     c.scale.nextElementSibling.value = scaleLabel(s.scale);
     c.scale.setAttribute("aria-valuetext", `weights multiplied by ${pyFormat(s.scale, ".3g")}`);
+  }
+
+  /** Apply preset ``i``: a whole scenario, the starting state with the preset's settings on top
+   * (so it shows the same picture whatever the reader did before, the starting seed included). */
+  preset(i) {
+    return this.set({ ...this.start, ...this.presets[i].set });
   }
 
   /** Change some settings; returns a promise that resolves when the picture shows them. */
@@ -380,13 +495,14 @@ export class Explorer {
       this.pending = null;
       this.root.setAttribute("aria-busy", "true");
       try {
-        const result = await this.runner.run(state);
+        const result = await this.runner.run(state, this.draws);
         this.result = { state, ...result };
         const t1 = performance.now();
         this.redraw();
         const t2 = performance.now();
         this.timings.push({ compute: result.compute, draw: t2 - t1, update: t2 - t0 });
-        this.statusEl.textContent = `computed in your browser in ${Math.round(result.compute)} ms, drawn in ${Math.round(t2 - t1)} ms`;
+        this.statusEl.textContent = `computed in your browser in ${Math.round(result.compute)} ms`
+          + `${this.draws > 1 ? ` (${this.draws} draws)` : ""}, drawn in ${Math.round(t2 - t1)} ms`;
       } catch (e) {
         this.verdictEl.textContent = `cannot run this network here: ${e.message}`;
         this.verdictEl.className = "ilx-verdict ilx-bad";
@@ -398,16 +514,18 @@ export class Explorer {
 
   redraw() {
     if (!this.result) return;
-    const { sim, theory, verdict: text } = this.result;
+    const { sim, theory, band: range, verdict: text } = this.result;
     const colors = palette(this.root);
     drawHeat(this.canvases.heat, colors, sim);
+    const note = heatNote(sim.act_hist, sim.activation);
+    if (this.heatNoteEl.textContent !== note) this.heatNoteEl.textContent = note;
     const hold = this.sweeping && this.held && this.held.control === this.sweeping ? this.held.limits : null;
-    this.held = { control: this.sweeping, limits: drawStd(this.canvases.std, colors, sim, theory, hold) };
+    this.held = { control: this.sweeping, limits: drawStd(this.canvases.std, colors, sim, theory, hold, range) };
     drawFractions(this.canvases.frac, colors, sim);
     if (this.verdictEl.textContent !== text) this.verdictEl.textContent = text;
     this.verdictEl.className = "ilx-verdict " + (text.startsWith("healthy") ? "ilx-good" : "ilx-bad");
     const last = sim.depth - 1, f = (v) => (Number.isFinite(v) ? pyFormat(v, ".2g") : "infinite");
-    this.canvases.std.setAttribute("aria-label", `Per-layer std: forward from ${f(sim.pre_std[0])} at layer 1 to ${f(sim.pre_std[last])} `
+    this.canvases.std.setAttribute("aria-label", `Per-layer std${this.draws > 1 ? ` (median of ${this.draws} draws)` : ""}: forward from ${f(sim.pre_std[0])} at layer 1 to ${f(sim.pre_std[last])} `
       + `at layer ${sim.depth}; backward from ${f(sim.grad_std[last])} at layer ${sim.depth} to ${f(sim.grad_std[0])} at layer 1.`);
     this.canvases.frac.setAttribute("aria-label", `At layer ${sim.depth}: ${pyFormat(sim.saturation[last], ".0%")} saturated, `
       + `${pyFormat(sim.dead[last], ".0%")} of units dead.`);
