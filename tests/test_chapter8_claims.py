@@ -271,6 +271,21 @@ def test_exercise_solutions_pass_their_checks(digits_batch):
 
     checks.check_diagnosis(diagnose(build_my_model(), x, y)).assert_passed()
     assert not checks.check_diagnosis(None).passed
+
+
+def test_diagnose_exercise_does_not_pass_unfixed(digits_batch):
+    """The obvious first model on the raw digits in [0, 1] (He for ReLU, Keras' default output
+    layer) gets at least one problem, the input's missing centring, and fails the check."""
+    keras = import_keras()
+    digits, x, y = digits_batch
+    keras.utils.set_random_seed(0)
+    first = keras.Sequential([keras.Input((64,)),
+                              *[keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal")
+                                for _ in range(3)],
+                              keras.layers.Dense(10, activation="softmax")])
+    result = diagnose(first, x, y)
+    assert any("input" in p and "not centred" in p for p in result.problems), result.report()
+    assert not checks.check_diagnosis(result).passed
     assert not checks.check_residual_std(lambda n, std=0.02: std / math.sqrt(n)).passed
     assert "two residual sublayers" in checks.check_residual_std(lambda n, std=0.02: std / math.sqrt(n)).message
     assert "log of the frequencies" in checks.check_prior_bias(lambda f: f).message
