@@ -414,7 +414,9 @@ def test_exercise_stubs_and_solutions():
                         (("he", "fan_in", 1.533), "gelu")]:
         assert checks.check_choice(answer, act).passed
 
-    assert not checks.check_edge_of_chaos(None, sigma_b=0.3).passed
+    # the exercise asks for σ_b = 0.2: the section's cell prints the edge for σ_b = 0.3, which fails
+    assert not checks.check_edge_of_chaos(None, sigma_b=0.2).passed
+    assert not checks.check_edge_of_chaos(beyond.critical_sigma_w(0.3), sigma_b=0.2).passed
     z, w = np.polynomial.hermite_e.hermegauss(101)
     w = w / w.sum()
 
@@ -424,19 +426,24 @@ def test_exercise_stubs_and_solutions():
             q = sw**2 * (w @ np.tanh(np.sqrt(q) * z) ** 2) + sb**2
         return sw**2 * (w @ (1 - np.tanh(np.sqrt(q) * z) ** 2) ** 2)
 
-    assert chi1(1.0, 0.3) < 1 < chi1(2.0, 0.3)
+    assert chi1(1.0, 0.2) < 1 < chi1(2.0, 0.2)
     lo, hi = 1.0, 2.0
     for _ in range(30):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if chi1(mid, 0.3) < 1 else (lo, mid)
-    assert (lo + hi) / 2 == pytest.approx(beyond.critical_sigma_w(0.3), abs=1e-4)
-    assert (lo + hi) / 2 == pytest.approx(1.3956, abs=5e-5)
+        lo, hi = (mid, hi) if chi1(mid, 0.2) < 1 else (lo, mid)
+    edge = (lo + hi) / 2
+    assert edge == pytest.approx(beyond.critical_sigma_w(0.2), abs=1e-4)
+    assert chi1(edge, 0.2) == pytest.approx(1.0, abs=1e-6)
     # Monte Carlo with 10⁶ samples, as the exercise suggests, lands well within the check's ±0.01
     zz = np.random.default_rng(0).standard_normal(1_000_000)
-    q = beyond.fixed_point_q(1.3956, 0.3)
-    mc = 1.3956**2 * np.mean((1 - np.tanh(np.sqrt(q) * zz) ** 2) ** 2)
-    assert mc == pytest.approx(1.0, abs=0.004)          # dχ₁/dσ_w ≈ 0.6 here: σ_w off by < 0.007
-    assert checks.check_edge_of_chaos((lo + hi) / 2, sigma_b=0.3).passed
+    q = beyond.fixed_point_q(edge, 0.2)
+    mc = edge**2 * np.mean((1 - np.tanh(np.sqrt(q) * zz) ** 2) ** 2)
+    assert mc == pytest.approx(1.0, abs=0.004)          # dχ₁/dσ_w ≈ 0.6-0.7 here: σ_w off by < 0.007
+    assert checks.check_edge_of_chaos(edge, sigma_b=0.2).passed
+    from _book import ROOT
+
+    text = (ROOT / "book/07-choosing.md").read_text(encoding="utf-8")
+    assert f"# {edge:.4f}, as beyond.critical_sigma_w(0.2)" in text     # the solution's comment
 
     assert not checks.check_lsuv(lambda weights, x, f: None).passed
 
