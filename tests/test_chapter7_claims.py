@@ -306,6 +306,20 @@ def test_residual_branches_add_variance():
     assert bn[-1] == pytest.approx(math.sqrt(51), rel=0.03)
 
 
+def test_residual_streams_of_chapters_7_and_8_differ_by_their_random_draws():
+    """Both chapters' 50-block He streams (std) scatter around 2^25 by a factor of 3 or 4 between
+    seeds, more than the gap between the two chapters' seed-0 values."""
+    from initlab import modern
+
+    ch7 = np.array([beyond.residual_stds(seed=s)[-1] for s in range(6)]) / 2**25
+    ch8 = np.array([modern.residual_stream(seed=s)[-1] for s in range(6)]) / 2**25
+    for runs in (ch7, ch8):
+        assert np.all((runs > 0.25) & (runs < 4))
+    spread = max(ch7.max(), ch8.max()) / min(ch7.min(), ch8.min())
+    assert 2 < spread < 6
+    assert max(ch7[0], ch8[0]) / min(ch7[0], ch8[0]) < spread
+
+
 def test_plain_he_network_stays_of_order_one():
     plain = beyond.residual_stds(plain=True)
     assert 0.25 < plain[-1] < 4
