@@ -52,6 +52,7 @@ def test_hanin_rolnick_bounded_sum():
     sqrt_l = [modern.residual_stream(L, 256, np.full(L, 1 / math.sqrt(L)), batch=128, seed=1)[-1] for L in depths]
     geo = [modern.residual_stream(L, 256, 0.9 ** np.arange(1, L + 1), batch=128, seed=1)[-1] for L in depths]
     assert const[-1] > 1000 * const[0] and np.all(np.diff(const) > 0)   # exponential in L
+    assert 0.5 < const[-1] / 1.09**100 < 2                              # theory √(1.09²⁰⁰) = 1.09¹⁰⁰
     assert max(sqrt_l) < 1.2 * min(sqrt_l) and max(sqrt_l) < 2.0        # independent of L
     assert max(geo[2:]) < 1.05 * min(geo[2:])
     assert 0.5 < geo[-1] / math.sqrt(np.prod(1 + 0.81 ** np.arange(1, 201))) < 1.5
@@ -89,6 +90,16 @@ def test_attention_scaling():
     assert modern.attention_softmax(1024, scaled=False)["max_weight"] > 0.9
     scaled, unscaled = (modern.attention_softmax(1024, scaled=s)["jacobian"] for s in (True, False))
     assert scaled > 2.5 * unscaled
+    # the text's reason why unscaled > scaled at d_k = 16 and 64: the Jacobian is small for a
+    # near-uniform softmax and for a saturated one, largest in between; scaled, it is flat in d_k
+    jac = {(d, sc): modern.attention_softmax(d, scaled=sc)["jacobian"] for d in (16, 64, 256, 1024)
+           for sc in (False, True)}
+    assert jac[16, False] > jac[16, True] and jac[64, False] > jac[64, True]
+    uniform = np.linalg.norm(np.diag(np.full(64, 1 / 64)) - np.full((64, 64), 1 / 64**2))
+    assert uniform < min(jac[d, True] for d in (16, 64, 256, 1024))
+    assert jac[16, False] > jac[64, False] > jac[256, False] > jac[1024, False]
+    scaled_all = [jac[d, True] for d in (16, 64, 256, 1024)]
+    assert max(scaled_all) < 1.1 * min(scaled_all)
 
 
 def test_pre_ln_gradient_shrinks_with_depth_post_ln_does_not():
