@@ -102,6 +102,16 @@ def test_attention_scaling():
     assert max(scaled_all) < 1.1 * min(scaled_all)
 
 
+def test_width_explorer_verdict_rule_the_text_quotes():
+    """The text says the verdict flags a last layer more than ×10 or less than ×0.1 the first."""
+    from _book import ROOT
+
+    rule = (ROOT / "src/initlab/static/initlab/verdict.js").read_text(encoding="utf-8")
+    assert "within ×0.1 to ×10 of the first" in rule
+    text = " ".join((ROOT / "book/08-modern.md").read_text(encoding="utf-8").split())
+    assert "more than ×10 or less than ×0.1 that of the first" in text
+
+
 def test_pre_ln_gradient_shrinks_with_depth_post_ln_does_not():
     r = {(n, post): modern.transformer_gradients(n, post_ln=post, tokens=8)["grad_norm"][-1]
          for n in (6, 24) for post in (False, True)}
