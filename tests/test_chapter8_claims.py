@@ -52,6 +52,7 @@ def test_hanin_rolnick_bounded_sum():
     sqrt_l = [modern.residual_stream(L, 256, np.full(L, 1 / math.sqrt(L)), batch=128, seed=1)[-1] for L in depths]
     geo = [modern.residual_stream(L, 256, 0.9 ** np.arange(1, L + 1), batch=128, seed=1)[-1] for L in depths]
     assert const[-1] > 1000 * const[0] and np.all(np.diff(const) > 0)   # exponential in L
+    assert 0.5 < const[-1] / 1.09**100 < 2                              # theory √(1.09²⁰⁰) = 1.09¹⁰⁰
     assert max(sqrt_l) < 1.2 * min(sqrt_l) and max(sqrt_l) < 2.0        # independent of L
     assert max(geo[2:]) < 1.05 * min(geo[2:])
     assert 0.5 < geo[-1] / math.sqrt(np.prod(1 + 0.81 ** np.arange(1, 201))) < 1.5
@@ -89,6 +90,26 @@ def test_attention_scaling():
     assert modern.attention_softmax(1024, scaled=False)["max_weight"] > 0.9
     scaled, unscaled = (modern.attention_softmax(1024, scaled=s)["jacobian"] for s in (True, False))
     assert scaled > 2.5 * unscaled
+    # the text's reason why unscaled > scaled at d_k = 16 and 64: the Jacobian is small for a
+    # near-uniform softmax and for a saturated one, largest in between; scaled, it is flat in d_k
+    jac = {(d, sc): modern.attention_softmax(d, scaled=sc)["jacobian"] for d in (16, 64, 256, 1024)
+           for sc in (False, True)}
+    assert jac[16, False] > jac[16, True] and jac[64, False] > jac[64, True]
+    uniform = np.linalg.norm(np.diag(np.full(64, 1 / 64)) - np.full((64, 64), 1 / 64**2))
+    assert uniform < min(jac[d, True] for d in (16, 64, 256, 1024))
+    assert jac[16, False] > jac[64, False] > jac[256, False] > jac[1024, False]
+    scaled_all = [jac[d, True] for d in (16, 64, 256, 1024)]
+    assert max(scaled_all) < 1.1 * min(scaled_all)
+
+
+def test_width_explorer_verdict_rule_the_text_quotes():
+    """The text says the verdict flags a last layer more than ×10 or less than ×0.1 the first."""
+    from _book import ROOT
+
+    rule = (ROOT / "src/initlab/static/initlab/verdict.js").read_text(encoding="utf-8")
+    assert "within ×0.1 to ×10 of the first" in rule
+    text = " ".join((ROOT / "book/08-modern.md").read_text(encoding="utf-8").split())
+    assert "more than ×10 or less than ×0.1 that of the first" in text
 
 
 def test_pre_ln_gradient_shrinks_with_depth_post_ln_does_not():
@@ -271,6 +292,21 @@ def test_exercise_solutions_pass_their_checks(digits_batch):
 
     checks.check_diagnosis(diagnose(build_my_model(), x, y)).assert_passed()
     assert not checks.check_diagnosis(None).passed
+
+
+def test_diagnose_exercise_does_not_pass_unfixed(digits_batch):
+    """The obvious first model on the raw digits in [0, 1] (He for ReLU, Keras' default output
+    layer) gets at least one problem, the input's missing centring, and fails the check."""
+    keras = import_keras()
+    digits, x, y = digits_batch
+    keras.utils.set_random_seed(0)
+    first = keras.Sequential([keras.Input((64,)),
+                              *[keras.layers.Dense(64, activation="relu", kernel_initializer="he_normal")
+                                for _ in range(3)],
+                              keras.layers.Dense(10, activation="softmax")])
+    result = diagnose(first, x, y)
+    assert any("input" in p and "not centred" in p for p in result.problems), result.report()
+    assert not checks.check_diagnosis(result).passed
     assert not checks.check_residual_std(lambda n, std=0.02: std / math.sqrt(n)).passed
     assert "two residual sublayers" in checks.check_residual_std(lambda n, std=0.02: std / math.sqrt(n)).message
     assert "log of the frequencies" in checks.check_prior_bias(lambda f: f).message

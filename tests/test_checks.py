@@ -581,7 +581,16 @@ def test_check_lsuv():
             a = f(a @ w)
         return out
 
-    for student, hint in [(lambda w, x, f: None, "return"), (lambda w, x, f: 1 / 0, "ZeroDivisionError"),
+    def per_unit(weights, x, f):                          # standardizes each unit, as batch norm does
+        a, out = x, []
+        for w in weights:
+            w = w / (a @ w).std(axis=0)
+            out.append(w)
+            a = f(a @ w)
+        return out
+
+    for student, hint in [(per_unit, "each column (each unit)"),
+                          (lambda w, x, f: None, "return"), (lambda w, x, f: 1 / 0, "ZeroDivisionError"),
                           (lambda w, x, f: w[:-1], "one matrix per layer"),
                           (lambda w, x, f: [np.ones_like(v) for v in w], "direction"),
                           (lambda w, x, f: [v * np.nan for v in w], "NaN"),

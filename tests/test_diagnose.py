@@ -100,7 +100,13 @@ def test_flags_uncentred_raw_pixels_and_dead_units(digits):
     result = diagnose(mlp("relu", "he_normal", depth=3), raw, y)
     assert mentions(result, "input", "standardize")
     unit = diagnose(mlp("relu", "he_normal", depth=3), d.x_train[:256], y)   # [0, 1]: E[x²] ≈ 0.24
-    assert not mentions(unit, "input")
+    assert not mentions(unit, "√E[x²]")                      # the scale is within the band …
+    assert mentions(unit, "input", "not centred")            # … but the mean is not removed
+    x = d.x_train[:256]
+    share = np.sum(x.mean(axis=0) ** 2) / np.mean(np.sum(x ** 2, axis=1))
+    assert share > THRESHOLDS["input_mean_share"]
+    centred = (x - x.mean(axis=0)).astype("float32") / x.std()   # centred, one overall scale
+    assert not mentions(diagnose(mlp("relu", "he_normal", depth=3), centred, y), "input")
 
 
 def test_imbalanced_labels_want_a_log_prior_bias():

@@ -11,7 +11,8 @@ names the layer, what is wrong, the evidence and the likely fix::
 It is the course's checklist in one call (chapters 1–8): signals that shrink or grow with depth,
 weights far from the :math:`1/\sqrt{\text{fan}_\text{in}}` scale, constant (symmetric) layers,
 saturated tanh/sigmoid units, dead ReLU units, an initial loss far above :math:`\ln C`,
-imbalanced labels without a prior bias, and inputs far from :math:`E[x^2] \approx 1`.
+imbalanced labels without a prior bias, and inputs far from :math:`E[x^2] \approx 1` or far
+from centred (the mean input carrying more than half of :math:`E[x^2]`).
 
 **What is measured.** For a layer with a built-in activation (``Dense(…, activation="relu")``,
 ``Conv2D``, an ``Activation`` layer, ``ReLU``, ``Softmax``) the forward std is that of its
@@ -33,7 +34,11 @@ whose output is a node of the model's graph); a nested model counts as one layer
 
 Reference values are those of the course: a drift of more than 100× in std between layers
 (He et al. 2015; Glorot & Bengio 2010), more than 20 % of saturated or dead units, and an initial
-loss more than half a nat per nat above ln C (Karpathy's "makemore" checks; chapter 8).
+loss more than half a nat per nat above ln C (Karpathy's "makemore" checks; chapter 8); an input
+with :math:`\sqrt{E[x^2]}` outside [0.2, 5], or whose mean carries more than half of
+:math:`E[x^2]` (two examples then start with a cosine similarity above 0.5), unless the model's
+first layer normalizes it. The digits in [0, 1] have :math:`\sqrt{E[x^2]} = 0.49`, a scale
+within the band, but their mean carries 69 % of :math:`E[x^2]`: they are flagged as not centred.
 
 Example
 -------
@@ -76,6 +81,7 @@ THRESHOLDS = {
     "dead": 0.20,              # share of ReLU units dead on the whole batch
     "loss_excess": 0.5,        # initial loss − ln C above this × max(ln C, 1)
     "input_rms": (0.2, 5.0),   # √E[x²] of a float input outside this band
+    "input_mean_share": 0.5,   # |mean input|² / E[|x|²] above this: inputs not centred
 }
 
 #: The initializer the course recommends for a hidden layer with each activation (chapter 7).
@@ -676,16 +682,32 @@ def _loss_problems(layers, initial, expected, prior) -> list[str]:
 
 
 def _input_problems(x, layers) -> list[str]:
-    """Inputs far from E[x²] ≈ 1, unless the model normalizes them itself."""
+    """Inputs far from E[x²] ≈ 1, or far from centred, unless the model normalizes them itself.
+
+    Scale: a factor s in √E[x²] is a factor s in the first layer's std (and, through a
+    homogeneous activation such as ReLU, in every layer's), so the band [0.2, 5] accepts what
+    about four layers of a 1/√2 mismatch (Glorot's init under ReLU) would do and leaves milder
+    offsets to the loss and saturation checks. Mean: for inputs with mean vector μ,
+    E[x·x'] = |μ|² for two independent examples, so the share |μ|²/E[|x|²] is about the cosine
+    similarity any two inputs start with; above ``input_mean_share`` the examples are more alike
+    than different before the first layer, and ReLU layers only pull them closer (chapter 8).
+    """
     if not np.issubdtype(x.dtype, np.floating) or (layers and layers[0].kind in _NORMALIZERS):
         return []
+    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     low, high = THRESHOLDS["input_rms"]
-    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-    if low <= rms <= high:
+    rms = float(np.sqrt(np.mean(np.square(flat))))
+    if not low <= rms <= high:
+        return [f"input: √E[x²] = {rms:.3g}, but every variance-preserving initializer assumes "
+                f"E[x²] ≈ 1, so the first layer starts {rms:.3g}× off; standardize each feature "
+                f"(subtract the training mean, divide by the training std)."]
+    share = float(np.sum(flat.mean(axis=0) ** 2) / np.mean(np.sum(flat ** 2, axis=1))) if rms else 0.0
+    if share <= THRESHOLDS["input_mean_share"]:
         return []
-    return [f"input: √E[x²] = {rms:.3g}, but every variance-preserving initializer assumes "
-            f"E[x²] ≈ 1, so the first layer starts {rms:.3g}× off; standardize each feature "
-            f"(subtract the training mean, divide by the training std)."]
+    return [f"input: not centred: the mean input carries {100 * share:.0f} % of E[x²], so two "
+            f"different examples start with a cosine similarity of about {share:.2f} and ReLU "
+            f"layers pull them closer; standardize each feature (subtract the training mean, "
+            f"divide by the training std)."]
 
 
 def _problems(layers, x, initial, expected, prior) -> list[str]:

@@ -270,8 +270,9 @@ def check_lsuv(student) -> Feedback:
     """Check ``student(weights, x, f)``, an LSUV initialization (Mishkin & Matas 2016): given a
     list of weight matrices, a data batch ``x`` and the activation ``f`` (a numpy function), it
     returns the matrices rescaled, layer after layer, so that each layer's output z = a·W has
-    variance 1 on the batch (within 2 %). Normalizing after the activation is accepted too, with
-    a remark. Tried on two 7-layer networks (ReLU and tanh) with orthogonal weights 0.3× too small.
+    variance 1 on the batch (within 2 %), dividing each whole matrix by one number. Normalizing
+    after the activation is accepted too, with a remark; a per-unit (per-column) rescale is
+    recognised and named. Tried on two 7-layer networks (ReLU and tanh) with orthogonal weights 0.3× too small.
 
     Examples
     --------
@@ -305,6 +306,12 @@ def check_lsuv(student) -> Feedback:
         for layer, (w, w0) in enumerate(zip(out, original), start=1):
             c = float(np.sum(w * w0) / np.sum(w0 * w0))
             if c <= 0 or np.linalg.norm(w - c * w0) > 1e-6 * np.linalg.norm(w):
+                per_unit = np.sum(w * w0, axis=0) / np.sum(w0 * w0, axis=0)
+                if np.linalg.norm(w - per_unit * w0) <= 1e-6 * np.linalg.norm(w):
+                    return fail(f"layer {layer}: you divided each column (each unit) by its own number, "
+                                 f"as batch normalization standardizes each unit; LSUV divides the whole "
+                                 f"matrix by one number, the std of all of z = a·W (every example, every "
+                                 f"unit), so the matrix keeps its direction.")
                 return fail(f"layer {layer}: LSUV only multiplies each matrix by a positive number; yours "
                              f"changed its direction (did you re-draw or re-orthogonalize it?).")
             scales.append(c)
