@@ -224,4 +224,6 @@ def setup(app):
     app.connect("html-page-context", _dedupe_scripts, priority=900)  # after the others add theirs
     app.add_js_file("initlab/initlab.js", type="module")
     app.add_css_file("initlab/explorer.css")
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: bump it whenever explorer_node's attributes change, so that a build on an old
+    # _build re-reads every page instead of writing stale nodes (version 2: the node holds "config").
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
