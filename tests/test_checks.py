@@ -600,3 +600,15 @@ def test_check_lsuv():
         feedback = checks.check_lsuv(student)
         assert not feedback.passed and hint in feedback.message, (hint, feedback.message)
     assert {"check_choice", "check_edge_of_chaos", "check_lsuv"} <= set(checks.__all__)
+
+
+@pytest.mark.parametrize("activation", ["gelu", "swish"])
+@pytest.mark.parametrize("gain", [math.sqrt(2), None])
+def test_choice_for_a_smooth_rectifier_passes_with_chapter_7s_caveat(activation, gain):
+    """Chapter 7 shows that no fixed gain keeps a plain deep GELU network stable: an accepted
+    answer says so instead of reading as a clean bill of health."""
+    from initlab import beyond
+    g = beyond.moment_gain(activation) if gain is None else gain
+    feedback = checks.check_choice(("he", "fan_in", g), activation)
+    assert feedback.passed and "no fixed gain keeps the signal steady" in str(feedback)
+    assert "normalization or residual blocks" in str(feedback)

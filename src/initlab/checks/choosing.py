@@ -86,9 +86,11 @@ def _choice_targets(activation, slope):
     if activation == "selu":
         return ("fan_in",), [(1.0, "")], "LeCun (fan_in), gain 1"
     g = beyond.moment_gain(activation)                      # gelu, swish
-    return relu_modes, [(math.sqrt(2), " √2 is the common choice."),
+    caveat = (f" Caveat: in a plain deep {activation} network no fixed gain keeps the signal steady "
+              "(chapter 7); pair it with normalization or residual blocks.")
+    return relu_modes, [(math.sqrt(2), " √2 is the common choice, behind normalization." + caveat),
                         (g, f" That is the gain that keeps E[z²] = 1: E[{activation}(z)²] = "
-                            f"{1 / g**2:.3f} for z ~ N(0, 1).")], \
+                            f"{1 / g**2:.3f} for z ~ N(0, 1), an unstable balance." + caveat)], \
         f"He (fan_in) with gain √2, or the moment gain {g:.3f}"
 
 
