@@ -296,6 +296,26 @@ def test_deep_sigmoid_net_pooled_scale_follows_the_second_moment():
     assert 0.2 < slope < 0.25
 
 
+
+def test_sigmoid_recursion_is_a_quarter_plus_a_little():
+    """With n·Var(w) = 1 the recursion's E[z²] is E[σ(z)²] of the previous layer: ¼ plus σ's
+    variance (small: σ′ ≤ ¼), so its std is just above ½ at every layer after the first."""
+    theory = propagation.predict_variance(depth=20, width=256, activation="sigmoid", init="lecun_normal")
+    q = np.asarray(theory.pre_std[1:]) ** 2
+    assert np.all(q > 0.25) and np.all(q < 0.25 * 1.2)        # "a little": under a fifth of ¼
+
+
+def test_relu_he_theory_lines_sit_at_root_two_and_its_inverse():
+    """ReLU + He with a unit-scale input: E[z_1²] = fan_in·(2/fan_in)·1 = 2 and every later layer
+    keeps it; the unit output gradient is multiplied once by E[ReLU′(z)²] = ½ and then kept."""
+    width = 256
+    theory = propagation.predict_variance(depth=30, width=width, activation="relu", init="he_normal")
+    he_var = initializers.he_normal().std((width, width)) ** 2
+    q1 = width * he_var * 1.0
+    np.testing.assert_allclose(np.asarray(theory.pre_std) ** 2, q1, rtol=1e-9)
+    relu_slope_sq = np.mean(np.random.default_rng(8).standard_normal(400_000) > 0)  # E[ReLU′(z)²]
+    np.testing.assert_allclose(np.asarray(theory.grad_std) ** 2, relu_slope_sq, atol=0.005)
+
 def _split_spread(depth, width, seed):
     """The chapter's float64 split: per layer, the std of the per-unit offsets of z_l and the mean
     over units of each unit's std over the batch."""
