@@ -116,14 +116,14 @@ def test_cutting_the_tails_shrinks_the_std(seed):
 
 
 def test_truncated_variance_formula_by_integration():
-    # Going deeper: Var(Z | |Z| ≤ a) = 1 − 2aφ(a)/(2Φ(a) − 1), checked against a direct integral.
-    for a in (1.0, 2.0, 3.0):
-        z = np.linspace(-a, a, 400001)
+    # Going deeper: Var(Z | |Z| ≤ t) = 1 − 2tφ(t)/(2Φ(t) − 1), checked against a direct integral.
+    for t in (1.0, 2.0, 3.0):
+        z = np.linspace(-t, t, 400001)
         phi = np.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
-        mass = math.erf(a / math.sqrt(2))
+        mass = math.erf(t / math.sqrt(2))
         assert np.trapezoid(phi, z) == pytest.approx(mass, rel=1e-9)
         direct = np.trapezoid(z**2 * phi, z) / mass
-        formula = 1 - 2 * a * math.exp(-a**2 / 2) / math.sqrt(2 * math.pi) / mass
+        formula = 1 - 2 * t * math.exp(-t**2 / 2) / math.sqrt(2 * math.pi) / mass
         assert direct == pytest.approx(formula, rel=1e-9)
     phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
     assert phi2 == pytest.approx(0.0540, abs=5e-5)
