@@ -116,14 +116,14 @@ def test_cutting_the_tails_shrinks_the_std(seed):
 
 
 def test_truncated_variance_formula_by_integration():
-    # Going deeper: Var(Z | |Z| ≤ a) = 1 − 2aφ(a)/(2Φ(a) − 1), checked against a direct integral.
-    for a in (1.0, 2.0, 3.0):
-        z = np.linspace(-a, a, 400001)
+    # Going deeper: Var(Z | |Z| ≤ t) = 1 − 2tφ(t)/(2Φ(t) − 1), checked against a direct integral.
+    for t in (1.0, 2.0, 3.0):
+        z = np.linspace(-t, t, 400001)
         phi = np.exp(-z**2 / 2) / math.sqrt(2 * math.pi)
-        mass = math.erf(a / math.sqrt(2))
+        mass = math.erf(t / math.sqrt(2))
         assert np.trapezoid(phi, z) == pytest.approx(mass, rel=1e-9)
         direct = np.trapezoid(z**2 * phi, z) / mass
-        formula = 1 - 2 * a * math.exp(-a**2 / 2) / math.sqrt(2 * math.pi) / mass
+        formula = 1 - 2 * t * math.exp(-t**2 / 2) / math.sqrt(2 * math.pi) / mass
         assert direct == pytest.approx(formula, rel=1e-9)
     phi2 = math.exp(-2) / math.sqrt(2 * math.pi)
     assert phi2 == pytest.approx(0.0540, abs=5e-5)
@@ -189,6 +189,26 @@ def test_normalized_layer_one_saturation_and_peaked_gradient(glorot_runs):
               for l in range(5)]
     kurt = [np.mean(g**4) / np.mean(g**2) ** 2 for g in pooled]
     assert kurt[0] == max(kurt) and kurt[0] > kurt[-1] + 1
+
+
+def test_layer_one_activations_form_a_u_and_the_gradient_starts_below_one(glorot_runs):
+    # Normalized, layer 1: the histogram of tanh(z_1) is taller next to ±1 than at 0 (the U), and
+    # ∂ℒ/∂z_5 = ∂ℒ/∂a_5 · tanh'(z_5) has std below the unit std of ∂ℒ/∂a_5 (measured 0.905).
+    # Pooled over 3 seeds (6000 samples): measured edge/centre 1.6; for N(0, 1) through tanh exactly 1.9.
+    act = np.abs(np.concatenate([sim.samples.act[0] for sim in glorot_runs["glorot_uniform"]]).astype(np.float64))
+    assert np.mean(act > 0.9) > 1.25 * np.mean(act < 0.1)           # equal widths, both signs
+    for norm, std in zip(glorot_runs["glorot_uniform"], glorot_runs["glorot_standard"]):
+        assert 0.85 < norm.grad_std[-1] < 0.95
+        assert norm.grad_std[-1] < std.grad_std[-1] < 1               # smaller z_5: slope nearer 1
+
+
+def test_name_table():
+    # "He et al.'s Xavier" is LeCun's 1/n_in; the standard scheme has 1/(3 n_in); normalized 2/(n_in + n_out).
+    for shape in [(784, 256), (256, 256)]:
+        fan_in, fan_out = compute_fans(shape)
+        assert initializers.get("lecun_uniform").std(shape) ** 2 == pytest.approx(1 / fan_in, rel=1e-12)
+        assert initializers.get("glorot_standard").std(shape) ** 2 == pytest.approx(1 / (3 * fan_in), rel=1e-12)
+        assert initializers.get("glorot_uniform").std(shape) ** 2 == pytest.approx(2 / (fan_in + fan_out), rel=1e-12)
 
 
 def test_quarter_circle_mean():
@@ -296,6 +316,15 @@ def test_tanh_power_law():
     assert two_l_q[1000] == pytest.approx(1, abs=0.01)
     assert two_l_q[100] == pytest.approx(1, abs=0.04)
     assert two_l_q[10] > two_l_q[30] > two_l_q[100] > two_l_q[1000] > 1
+    # The step: each layer adds about 2 to 1/q_l once q_l is small.
+    steps = np.diff(1 / deep.pre_var)
+    assert steps[99:] == pytest.approx(2, abs=0.05) and np.all(steps[9:] < 2.3)
+    # The ingredients: E[z⁴] = 3q² for a normal z, hence E[tanh² z] ≈ q − 2q² for small q.
+    rng = np.random.default_rng(0)
+    for q in (0.01, 0.05):
+        z = rng.normal(0, math.sqrt(q), 1_000_000)
+        assert np.mean(z**4) == pytest.approx(3 * q**2, rel=0.02)
+        assert np.mean(np.tanh(z) ** 2) == pytest.approx(q - 2 * q**2, rel=0.01 + 5 * q**2)
     standard = propagation.predict_variance(depth=30, width=256, activation="tanh", init="glorot_standard")
     assert standard.pre_var[-1] < 1e-13
     assert standard.pre_var[-1] / standard.pre_var[-2] == pytest.approx(1 / 3, rel=1e-3)
@@ -327,6 +356,7 @@ def test_sigmoid_caveat(seed):
     assert sig.grad_ratio < 1e-10
     across = _sigmoid_across_inputs(seed)
     assert 0.21 < _per_layer(across) < 0.25
+    assert abs(_per_layer(across) - 1 / _per_layer(sig.grad_std)) < 0.02   # "about as fast"
     assert across[-1] < 1e-10 and across[0] > 0.15
 
 
@@ -355,6 +385,8 @@ def test_relu_30_layers_shrink_by_2_to_the_minus_14_5(seed):
     he = propagation.simulate(30, 256, "relu", "he_uniform", seed=seed)
     assert target / 3 < xav.ratio < 3 * target
     assert xav.ratio / he.ratio == pytest.approx(target, rel=1e-4)   # same draws, scaled by √2
+    # ReLU(c·z) = c·ReLU(z): z_l of the Glorot network is z_l of the He network over (√2)^l.
+    assert xav.pre_std * math.sqrt(2) ** xav.layers == pytest.approx(he.pre_std, rel=1e-4)
     assert propagation.predict_variance(30, 256, "relu", "glorot_uniform").ratio == pytest.approx(target, rel=1e-12)
 
 
