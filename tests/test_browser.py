@@ -263,6 +263,21 @@ def test_explorer_with_draws_shows_their_median_and_range(server, browser):
         page.wait_for_function("() => !document.querySelector('.initlab-explorer').hasAttribute('aria-busy')")
         assert _picture(page)[1] != picture[1]
         assert "its std at layer 1 (relu has no fixed range)" in root.locator(".ilx-heat-note").inner_text()
+
+        # A moving slider shows one draw (fast), and letting it go brings back all five.
+        statuses = page.evaluate("""async () => {
+            const ex = document.querySelector('.initlab-explorer').initlabExplorer;
+            const slider = ex.controls.scale, seen = [];
+            new MutationObserver(() => seen.push(ex.statusEl.textContent))
+                .observe(ex.statusEl, {childList: true, characterData: true, subtree: true});
+            slider.value = String(Number(slider.value) + 0.05);
+            await ex.fromControl('scale');
+            const moving = {band: ex.result.band, status: ex.statusEl.textContent};
+            await ex.settle();
+            return {moving, seen, band: ex.result.band !== null, status: ex.statusEl.textContent};
+        }""")
+        assert statuses["moving"]["band"] is None and "1 draw while the slider moves" in statuses["moving"]["status"]
+        assert statuses["band"] and "(5 draws)" in statuses["status"], statuses
         assert not blocked and not page.errors, (blocked, page.errors)
     finally:
         page.close()

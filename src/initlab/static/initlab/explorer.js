@@ -438,6 +438,9 @@ export class Explorer {
     this.canvases = { heat: live.querySelector(".ilx-heat"), std: live.querySelector(".ilx-std"), frac: live.querySelector(".ilx-frac") };
     for (const [name, el] of Object.entries(this.controls)) {
       el.addEventListener(el.tagName === "SELECT" ? "change" : "input", () => this.fromControl(name));
+      // While a slider moves, an explorer with several draws shows one (fast); when it is let go
+      // (or after each arrow key), the median and range of all the draws follow.
+      if (el.type === "range") el.addEventListener("change", () => this.settle());
     }
     this.heatNoteEl = live.querySelector(".ilx-heat-note");
     live.querySelector(".ilx-resample").addEventListener("click", () => this.set({ seed: this.state.seed + this.draws }));
@@ -447,9 +450,10 @@ export class Explorer {
   fromControl(name) {
     const el = this.controls[name];
     this.sweeping = el.type === "range" ? name : null;   // a slider keeps the std axis while it moves
+    this.dragging = this.draws > 1 && el.type === "range";
     let value = el.value;
     if (name === "scale") value = Number(pyFormat(10 ** Number(value), ".3g"));
-    this.set({ [name]: value });
+    return this.set({ [name]: value });
   }
 
   /** Show the state in the controls (without firing their events). */
@@ -472,6 +476,7 @@ export class Explorer {
   /** Change some settings; returns a promise that resolves when the picture shows them. */
   set(changes, { hash = true } = {}) {
     if (this.sweeping && !(Object.keys(changes).length === 1 && this.sweeping in changes)) this.sweeping = null;
+    if (!this.sweeping) this.dragging = false;            // a button or menu always shows every draw
     this.state = checkState({ ...this.state, ...changes });
     this.showControls();
     if (hash && this.useHash) history.replaceState(null, "", `#${this.id}:${encodeState(this.state)}`);
@@ -489,20 +494,28 @@ export class Explorer {
     });
   }
 
+  /** A slider was let go: show all the draws of the state a moving slider showed one draw of. */
+  settle() {
+    if (!this.dragging) return undefined;
+    this.dragging = false;
+    return this.update();
+  }
+
   async loop() {
     while (this.pending) {
-      const state = this.pending, t0 = performance.now();
+      const state = this.pending, t0 = performance.now(), draws = this.dragging ? 1 : this.draws;
       this.pending = null;
       this.root.setAttribute("aria-busy", "true");
       try {
-        const result = await this.runner.run(state, this.draws);
+        const result = await this.runner.run(state, draws);
         this.result = { state, ...result };
         const t1 = performance.now();
         this.redraw();
         const t2 = performance.now();
         this.timings.push({ compute: result.compute, draw: t2 - t1, update: t2 - t0 });
         this.statusEl.textContent = `computed in your browser in ${Math.round(result.compute)} ms`
-          + `${this.draws > 1 ? ` (${this.draws} draws)` : ""}, drawn in ${Math.round(t2 - t1)} ms`;
+          + `${draws < this.draws ? " (1 draw while the slider moves; let go for all " + this.draws + ")"
+            : this.draws > 1 ? ` (${this.draws} draws)` : ""}, drawn in ${Math.round(t2 - t1)} ms`;
       } catch (e) {
         this.verdictEl.textContent = `cannot run this network here: ${e.message}`;
         this.verdictEl.className = "ilx-verdict ilx-bad";
@@ -525,7 +538,7 @@ export class Explorer {
     if (this.verdictEl.textContent !== text) this.verdictEl.textContent = text;
     this.verdictEl.className = "ilx-verdict " + (text.startsWith("healthy") ? "ilx-good" : "ilx-bad");
     const last = sim.depth - 1, f = (v) => (Number.isFinite(v) ? pyFormat(v, ".2g") : "infinite");
-    this.canvases.std.setAttribute("aria-label", `Per-layer std${this.draws > 1 ? ` (median of ${this.draws} draws)` : ""}: forward from ${f(sim.pre_std[0])} at layer 1 to ${f(sim.pre_std[last])} `
+    this.canvases.std.setAttribute("aria-label", `Per-layer std${range ? ` (median of ${this.draws} draws)` : ""}: forward from ${f(sim.pre_std[0])} at layer 1 to ${f(sim.pre_std[last])} `
       + `at layer ${sim.depth}; backward from ${f(sim.grad_std[last])} at layer ${sim.depth} to ${f(sim.grad_std[0])} at layer 1.`);
     this.canvases.frac.setAttribute("aria-label", `At layer ${sim.depth}: ${pyFormat(sim.saturation[last], ".0%")} saturated, `
       + `${pyFormat(sim.dead[last], ".0%")} of units dead.`);
