@@ -8,12 +8,15 @@ Bands were set from measurements over several seeds (noted next to each) with ro
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from initlab import beyond, checks, initializers, propagation
 from initlab.initializers import compute_fans
+from initlab.widgets import verdict
 
 SHAPES = [(784, 256), (256, 256), (256, 10), (3, 3, 64, 128)]
 
@@ -423,3 +426,44 @@ def test_exercise_solutions_pass_and_stubs_fail():
     assert "return" in checks.check_std(stub, "glorot").message
     assert not checks.check_sampler(stub, "glorot", "uniform").passed
     assert "return" in checks.check_uniform_variance_factor(stub).message
+
+
+# ---------------------------------------------------------------------------------------------
+# Third-pass additions: the toy example, the stretch factors against the variance rule, the explorer
+
+CHAPTER = Path(__file__).resolve().parents[1] / "book" / "03-xavier-glorot.md"
+
+
+def test_sigmoid_toy_example_pooled_std_without_input_dependence():
+    # The text: unit 1 gives 0.4 for each of three inputs, unit 2 gives 0.6: pooled std > 0, per-unit 0.
+    text = " ".join(CHAPTER.read_text(encoding="utf-8").split())
+    m = re.search(r"unit 1 outputs ([\d.]+) for each of three inputs and unit 2 outputs ([\d.]+) for each, "
+                  r"the pooled std of the six numbers is ([\d.]+)", text)
+    assert m, "the toy example of the sigmoid section is missing or reworded"
+    first, second, pooled = map(float, m.groups())
+    outputs = np.array([[first] * 3, [second] * 3])                # rows: units, columns: inputs
+    assert outputs.std() == pytest.approx(pooled, rel=1e-9)
+    assert np.all(outputs.std(axis=1) < 1e-12)                     # 0 up to rounding
+
+
+def test_average_stretch_factor_is_below_the_per_layer_rms(jacobians):
+    # The variance rule's per-layer factors, 1/√3 and 1, are root-mean-squares of the stretch factors;
+    # the average is below them: 8/(3π) of them for a linear layer, lower still through tanh.
+    qc = 8 / (3 * math.pi)
+    rms = {name: math.sqrt(500 * initializers.get(name).std((500, 500)) ** 2)
+           for name in ("glorot_standard", "glorot_uniform")}
+    assert rms["glorot_standard"] == pytest.approx(1 / math.sqrt(3), rel=1e-9)
+    assert rms["glorot_uniform"] == pytest.approx(1.0, rel=1e-9)
+    for std, norm in jacobians.values():
+        assert std[-1] < qc * rms["glorot_standard"] < rms["glorot_standard"]
+        assert norm[-1] < qc * rms["glorot_uniform"] < rms["glorot_uniform"]
+
+
+def test_explorer_signal_ratio_is_on_z_and_smaller_than_the_act_ratio(glorot_runs):
+    # Measured, seeds 0-2: z ratio 0.081 (standard) and 0.358 (normalized); act ratios 0.101 and 0.512.
+    for name, (low, high) in (("glorot_standard", (0.07, 0.09)), ("glorot_uniform", (0.33, 0.39))):
+        for sim in glorot_runs[name]:
+            signal = sim.pre_std[-1] / sim.pre_std[0]
+            assert low < signal < high
+            assert signal < sim.act_ratio                           # tanh squashes layer 1 the most
+            assert f"{signal:.2g}" in verdict(sim)

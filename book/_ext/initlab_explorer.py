@@ -185,7 +185,8 @@ def visit_explorer_html(self, node):
         '<div class="initlab-explorer-static">'
         f'<p><strong>{html.escape(text)}</strong></p>'
         f'<img src="{uri}" alt="The explorer\'s starting state: per-layer activation histograms, '
-        'forward and backward std per layer with the theory, saturated and dead fractions.">'
+        'forward and backward std per layer with the theory, and the fractions of saturated units '
+        '(stuck near the flat ends of the activation) and of dead units (outputting 0 for every input).">'
         f'<p class="initlab-explorer-note">This is the explorer\'s starting state{one}. With JavaScript '
         'on (and the book served over http, e.g. <code>python -m http.server</code> in its folder), '
         'the explorer computes in the page and every control responds.</p></div>')
