@@ -149,6 +149,18 @@ def test_doubling_net_cannot_satisfy_both_conditions(mode, forward, backward):
     assert_mean(bwd, 1.0, allowance=1 / (batch * DOUBLING[1]), what="backward E[(∂ℒ/∂z_1)²] / theory")
 
 
+def test_doubling_text_span_is_the_exercise_span_minus_w1():
+    """The text's table stops at layer 1's z: 5 matrices, n_6/n_1 = 2^5. The exercise goes on to
+    the input x through W_1, a sixth factor n_1·v_1 = n_1/n_0, so n_6/n_0 = 2^6 (std 8)."""
+    init = initializers.VarianceScaling(1.0, "fan_in")
+    theory = propagation.predict_variance(widths=DOUBLING, activation="linear", init=init)
+    v = theory.weight_var
+    at_z1 = theory.grad_var[0] / theory.grad_var[-1]
+    assert at_z1 == pytest.approx(DOUBLING[-1] / DOUBLING[1], rel=1e-12)
+    at_x = at_z1 * DOUBLING[1] * v[0]
+    assert at_x == pytest.approx(DOUBLING[-1] / DOUBLING[0], rel=1e-12)
+
+
 def test_backward_product_telescopes_with_fan_in():
     """With Var w = 1/fan_in, ∏ n_l·v_l = n_L/n_0, whatever the widths in between."""
     rng = np.random.default_rng(12)
