@@ -310,3 +310,23 @@ def test_diagnose_exercise_does_not_pass_unfixed(digits_batch):
     assert not checks.check_residual_std(lambda n, std=0.02: std / math.sqrt(n)).passed
     assert "two residual sublayers" in checks.check_residual_std(lambda n, std=0.02: std / math.sqrt(n)).message
     assert "log of the frequencies" in checks.check_prior_bias(lambda f: f).message
+
+
+def test_mup_output_scaling_keeps_the_learned_change_and_fades_the_start():
+    """Chapter 8's reason for μP's output layer: with learning rate ∝ 1/n the change one SGD step
+    makes to the output, Σ h_i Δw_i, stays the same size at every width (the n terms share a sign),
+    while with Var(w) ∝ 1/n² the random starting output shrinks like 1/√n."""
+    rng = np.random.default_rng(0)
+    widths, error = (64, 256, 1024, 4096), 1.0
+    change, start = [], []
+    for n in widths:
+        h = np.maximum(rng.standard_normal((200, n)), 0) * np.sqrt(2)     # ReLU features, E[h²] = 1
+        w = rng.standard_normal((200, n)) / n                              # Var(w) = 1/n²
+        step = -(1.0 / n) * h * error                                      # Δw_i = −lr·h_i·error
+        change.append(np.mean(np.abs(np.sum(h * step, axis=1))))
+        start.append(np.std(np.sum(h * w, axis=1)))
+    change, start = np.array(change), np.array(start)
+    assert np.all(np.abs(change / change[0] - 1) < 0.1)                    # the learned change: size 1
+    assert np.allclose(start * np.sqrt(widths), start[0] * np.sqrt(widths[0]), rtol=0.25)   # ∝ 1/√n
+    sp_change = change * np.array(widths)                                  # one learning rate for all n
+    assert sp_change[-1] > 50 * sp_change[0]                               # SP's change grows like n
