@@ -86,6 +86,8 @@ def test_draws_outside_1_to_10_is_a_build_error_naming_the_range(text):
     with pytest.raises(ValueError, match=r"draws must be an integer from 1 to 10 .*got"):
         ext.explorer_config({"draws": text})
     assert ext.explorer_config({"draws": "10"})["draws"] == 10
+    page_js = (ROOT / "src/initlab/static/initlab/explorer.js").read_text(encoding="utf-8")
+    assert re.search(r"export const MAX_DRAWS = (\d+);", page_js).group(1) == str(ext.MAX_DRAWS)  # one limit
 
 
 def _book_explorers():

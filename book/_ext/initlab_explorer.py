@@ -146,9 +146,7 @@ def _default_presets():
 
 class ExplorerDirective(SphinxDirective):
     has_content = True
-    option_spec = {key: directives.unchanged_required for key in
-                   ("activation", "init", "depth", "width", "scale", "batch", "seed", "break", "fix",
-                    "draws", "name")}
+    option_spec = {key: directives.unchanged_required for key in SETTINGS + ("break", "fix", "draws", "name")}
 
     def run(self):
         try:

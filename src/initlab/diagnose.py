@@ -681,6 +681,9 @@ def _loss_problems(layers, initial, expected, prior) -> list[str]:
     return []
 
 
+_STANDARDIZE = "standardize each feature (subtract the training mean, divide by the training std)."
+
+
 def _input_problems(x, layers) -> list[str]:
     """Inputs far from E[x²] ≈ 1, or far from centred, unless the model normalizes them itself.
 
@@ -699,15 +702,13 @@ def _input_problems(x, layers) -> list[str]:
     rms = float(np.sqrt(np.mean(np.square(flat))))
     if not low <= rms <= high:
         return [f"input: √E[x²] = {rms:.3g}, but every variance-preserving initializer assumes "
-                f"E[x²] ≈ 1, so the first layer starts {rms:.3g}× off; standardize each feature "
-                f"(subtract the training mean, divide by the training std)."]
+                f"E[x²] ≈ 1, so the first layer starts {rms:.3g}× off; {_STANDARDIZE}"]
     share = float(np.sum(flat.mean(axis=0) ** 2) / np.mean(np.sum(flat ** 2, axis=1))) if rms else 0.0
     if share <= THRESHOLDS["input_mean_share"]:
         return []
     return [f"input: not centred: the mean input carries {100 * share:.0f} % of E[x²], so two "
             f"different examples start with a cosine similarity of about {share:.2f} and ReLU "
-            f"layers pull them closer; standardize each feature (subtract the training mean, "
-            f"divide by the training std)."]
+            f"layers pull them closer; {_STANDARDIZE}"]
 
 
 def _problems(layers, x, initial, expected, prior) -> list[str]:

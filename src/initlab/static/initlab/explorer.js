@@ -65,6 +65,14 @@ export const { encode: encodeState, decode: decodeState } = hashCodec(KEYS, chec
 
 /** How many random draws an explorer may show at once (the directive's ``:draws:``). */
 export const MAX_DRAWS = 10;
+
+/** ``draws`` if it is a whole number of draws an explorer may show, else a RangeError saying so. */
+function checkDraws(draws) {
+  if (!Number.isInteger(draws) || draws < 1 || draws > MAX_DRAWS) {
+    throw new RangeError(`draws must be an integer from 1 to ${MAX_DRAWS}, got ${draws}`);
+  }
+  return draws;
+}
 /** Above this many bytes of weights, the draws share one simulator (resampling each time) instead
  * of keeping one sampled network each: memory stays bounded at any depth and width. */
 const POOL_BYTES = 2 ** 25;
@@ -119,9 +127,7 @@ export function drawBand(sims) {
  */
 export function compute(simulator, s, draws = 1) {
   const t0 = performance.now();
-  if (!Number.isInteger(draws) || draws < 1 || draws > MAX_DRAWS) {
-    throw new RangeError(`draws must be an integer from 1 to ${MAX_DRAWS}, got ${draws}`);
-  }
+  checkDraws(draws);
   const pooled = Array.isArray(simulator) && 4 * s.depth * s.width * s.width <= POOL_BYTES;
   const pick = (i) => {
     if (!Array.isArray(simulator)) return simulator;
@@ -370,10 +376,7 @@ export class Explorer {
     const config = JSON.parse(root.dataset.config || "{}");
     this.presets = config.presets || [];
     this.start = checkState(config.state || {});
-    this.draws = config.draws === undefined ? 1 : config.draws;
-    if (!Number.isInteger(this.draws) || this.draws < 1 || this.draws > MAX_DRAWS) {
-      throw new RangeError(`draws must be an integer from 1 to ${MAX_DRAWS}, got ${this.draws}`);
-    }
+    this.draws = checkDraws(config.draws === undefined ? 1 : config.draws);
     this.timings = [];
     this.runner = new Runner(workerUrl);
     this.build();
